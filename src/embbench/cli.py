@@ -1,0 +1,194 @@
+"""The ``embbench`` command line: list, plugins, run, leaderboard."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from embbench.config import Suite, load_suite, parse_spec
+from embbench.errors import EmbbenchError
+from embbench.plugins import Registry
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Compare embeddings: any provider on any task.")
+out = Console()
+err = Console(stderr=True)
+DEFAULT_SUITE = Path(str(resources.files("embbench") / "suites" / "default.toml"))
+DEFAULT_BOARD = Path("leaderboards") / "default"
+
+
+class Kind(StrEnum):
+    providers = "providers"
+    tasks = "tasks"
+    datasets = "datasets"
+
+
+def _emit(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
+    if as_json:
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    table = Table(title=title)
+    for column in rows[0] if rows else ["name"]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    out.print(table)
+
+
+def _describe(kind: Kind, registry: Registry) -> list[dict[str, Any]]:
+    if kind is Kind.datasets:
+        return [entry.obj.describe() for entry in registry.datasets.values()]
+    table = registry.providers if kind is Kind.providers else registry.tasks
+    rows = []
+    for name, entry in sorted(table.items()):
+        cls = entry.obj
+        row: dict[str, Any] = {"name": name, "type": cls.name, "plugin": entry.plugin.name}
+        if kind is Kind.tasks:
+            row["main_score"] = cls.main_score
+            row["dataset"] = entry.defaults.get("dataset")
+        row["options"] = ", ".join(f"{k}={v}" for k, v in {**_option_defaults(cls), **entry.defaults}.items())
+        row["description"] = cls.description
+        rows.append(row)
+    return rows
+
+
+def _option_defaults(cls: Any) -> dict[str, Any]:
+    return {k: f.default for k, f in cls.Options.model_fields.items() if not f.is_required()}
+
+
+@app.command("list")
+def list_command(
+    kind: Annotated[Kind, typer.Argument(help="what to list")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """List registered providers, tasks or datasets."""
+    _emit(_describe(kind, Registry.load()), as_json, kind.value)
+
+
+@app.command()
+def plugins(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """Installed plugins with their versions, and any that failed to load with the error."""
+    registry = Registry.load()
+    rows = [
+        {"name": p.name, "distribution": p.distribution, "version": p.version, "status": "error" if p.error else "ok",
+         "error": p.error}
+        for p in registry.plugins
+    ]  # fmt: skip
+    _emit(rows, as_json, "plugins")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    )
+
+
+@app.command("run")
+def run_command(
+    provider: Annotated[list[str] | None, typer.Option("-p", "--provider", help="PROVIDER[:key=value,...]")] = None,
+    task: Annotated[list[str] | None, typer.Option("-t", "--task", help="TASK[:key=value,...]")] = None,
+    suite: Annotated[Path | None, typer.Option(help="TOML file with providers = [...] and tasks = [...]")] = None,
+    results: Annotated[Path | None, typer.Option(help="folder for result records [default: results]")] = None,
+    leaderboard: Annotated[Path | None, typer.Option(help="also write the leaderboard to this folder")] = None,
+    rerun: Annotated[bool, typer.Option(help="run pairs that already have a record")] = False,
+    raise_errors: Annotated[
+        bool, typer.Option("--raise", help="stop at the first failing pair, with traceback")
+    ] = False,
+    cache: Annotated[
+        Path | None, typer.Option(help="cache folder [default: $EMBBENCH_CACHE or ~/.cache/embbench]")
+    ] = None,
+) -> None:
+    """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default."""
+    from embbench.leaderboard import write_leaderboard
+    from embbench.runner import run
+
+    default = not (provider or task or suite)
+    plan = load_suite(suite or DEFAULT_SUITE) if (suite or default) else Suite([], [])
+    plan.providers += [parse_spec(p, f"-p {p}") for p in provider or []]
+    plan.tasks += [parse_spec(t, f"-t {t}") for t in task or []]
+    if not plan.providers or not plan.tasks:
+        raise EmbbenchError("give at least one provider (-p) and one task (-t), or --suite FILE", "embbench run")
+    if default:
+        results = results or DEFAULT_BOARD / "results"
+        leaderboard = leaderboard or DEFAULT_BOARD
+    results = results or Path("results")
+    with _progress() as progress:
+        bar = progress.add_task("running", total=None)
+        records = run(
+            plan.providers, plan.tasks, results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
+            on_start=lambda n: progress.update(bar, total=n),
+            on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
+        )  # fmt: skip
+    counts = {s: sum(r.status == s for r in records) for s in ("ok", "skipped", "error")}
+    err.print(
+        f"{len(records)} pairs: {counts['ok']} ok, {counts['skipped']} skipped, {counts['error']} error -> {results}"
+    )
+    for record in records:
+        if record.status == "error":
+            err.print(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}", markup=False)
+    if leaderboard:
+        from embbench.results import load_records
+
+        for path in write_leaderboard(load_records(results), leaderboard, ["md", "csv", "json", "html"]):
+            err.print(f"wrote {path}")
+    if counts["error"]:
+        raise typer.Exit(1)
+
+
+@app.command("leaderboard")
+def leaderboard_command(
+    results: Annotated[Path, typer.Option(help="folder of result records")] = Path("results"),
+    out_dir: Annotated[Path, typer.Option("--out", help="folder to write leaderboard.<ext> into")] = Path(
+        "leaderboards"
+    ),
+    formats: Annotated[
+        str, typer.Option("--format", help="comma-separated: md,csv,json,html,latex")
+    ] = "md,csv,json,html",
+) -> None:
+    """Write a providers x tasks table of main scores with a mean-rank column."""
+    from embbench.leaderboard import write_leaderboard
+    from embbench.results import load_records
+
+    paths = write_leaderboard(load_records(results), out_dir, [f.strip() for f in formats.split(",") if f.strip()])
+    for path in paths:
+        out.print(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user errors become ``ERROR: where: what`` lines and exit code 2, without a traceback."""
+    from embbench.runner import ConfigErrors
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except ConfigErrors as exc:
+        for error in exc.errors:
+            print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    except EmbbenchError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        print("aborted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

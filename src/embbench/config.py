@@ -1,0 +1,99 @@
+"""Parsing of ``name:key=value,...`` specs and suite files into (name, options) pairs."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from embbench.errors import EmbbenchError
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A requested provider or task: its registered name, the options given, and where they came from."""
+
+    name: str
+    options: dict[str, Any] = field(default_factory=dict)
+    where: str = ""
+
+
+def _split_top_level(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside square brackets, so ``base=[glove:path=x,binary=true]`` stays whole."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        if char == sep and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def parse_spec(text: str, where: str = "") -> Spec:
+    """Parse ``name[:key=value,...]``; a value in square brackets may hold commas (a nested spec)."""
+    where = where or repr(text)
+    name, _, rest = text.strip().partition(":")
+    if not name:
+        raise EmbbenchError("empty name", where)
+    options: dict[str, Any] = {}
+    for item in _split_top_level(rest, ",") if rest else []:
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise EmbbenchError(f"expected key=value, got {item!r}", where)
+        if key in options:
+            raise EmbbenchError(f"option {key!r} given twice", where)
+        value = value.strip()
+        if value.startswith("[") and value.endswith("]"):
+            value = value[1:-1]
+        options[key] = value
+    return Spec(name, options, where)
+
+
+def spec_from_value(value: Any, where: str) -> Spec:
+    """A spec from a suite-file entry: a ``"name:k=v"`` string or a table with ``name`` and options."""
+    if isinstance(value, str):
+        return parse_spec(value, where)
+    if isinstance(value, dict):
+        options = dict(value)
+        name = options.pop("name", None)
+        if not isinstance(name, str) or not name:
+            raise EmbbenchError("a table needs a 'name' key naming the provider or task", where)
+        return Spec(name, options, where)
+    raise EmbbenchError(f"expected a string or a table, got {type(value).__name__}", where)
+
+
+@dataclass
+class Suite:
+    """The providers and tasks of a run, as read from a suite file."""
+
+    providers: list[Spec]
+    tasks: list[Spec]
+    path: Path | None = None
+
+
+def load_suite(path: Path) -> Suite:
+    """Read a TOML suite file with ``providers = [...]`` and ``tasks = [...]`` lists."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EmbbenchError("suite file not found", str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise EmbbenchError(f"not valid TOML: {exc}", str(path)) from None
+    unknown = set(data) - {"providers", "tasks", "description"}
+    if unknown:
+        raise EmbbenchError(f"unknown key(s) {sorted(unknown)}; a suite has 'providers' and 'tasks'", str(path))
+    suite = Suite([], [], path)
+    for key, target in (("providers", suite.providers), ("tasks", suite.tasks)):
+        entries = data.get(key, [])
+        if not isinstance(entries, list):
+            raise EmbbenchError(f"'{key}' must be a list", str(path))
+        target.extend(spec_from_value(v, f"{path}: {key}[{i}]") for i, v in enumerate(entries))
+    return suite

@@ -1,0 +1,28 @@
+"""Errors that users see as ``ERROR: <where>: <what>`` lines."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class EmbbenchError(Exception):
+    """A problem with user input: ``where`` names the file:line, option or name; ``what`` says what is wrong."""
+
+    def __init__(self, what: str, where: str | None = None) -> None:
+        super().__init__(f"{where}: {what}" if where else what)
+        self.what = what
+        self.where = where
+
+
+class SkipTask(Exception):
+    """Raised by a task when a provider cannot be evaluated on it (the record becomes ``skipped``)."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """Return ``' (did you mean 'x'?)'`` for the closest choice, or a list of the choices."""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (choose from: {', '.join(choices)})" if choices else ""

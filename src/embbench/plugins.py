@@ -1,0 +1,160 @@
+"""Plugin loading (entry points, isolated failures) and the registry of providers, tasks and datasets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+from pydantic import ValidationError
+
+from embbench import hookspecs
+from embbench.api import Provider, Task
+from embbench.config import Spec, parse_spec
+from embbench.datasets import Dataset
+from embbench.errors import EmbbenchError, did_you_mean
+
+ENTRY_POINT_GROUP = "embbench"
+BLOCK_ENV = "EMBBENCH_BLOCK_PLUGINS"
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """An entry point that embbench tried to load; ``error`` is set when it failed."""
+
+    name: str
+    distribution: str
+    version: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered provider, task or dataset, with the plugin that registered it."""
+
+    name: str
+    obj: Any
+    defaults: dict[str, Any]
+    plugin: PluginInfo
+
+
+def _plugin_info(ep: metadata.EntryPoint, error: str | None = None) -> PluginInfo:
+    dist = ep.dist
+    return PluginInfo(ep.name, dist.name if dist else "?", dist.version if dist else "?", error)
+
+
+def load_plugins(pm: pluggy.PluginManager, *, strict: bool = False, blocked: Iterable[str] = ()) -> list[PluginInfo]:
+    """Register every ``embbench`` entry point; one that fails to import is reported, the rest still load."""
+    blocked = set(blocked) | {n for n in os.environ.get(BLOCK_ENV, "").split(",") if n}
+    infos = []
+    for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if ep.name in blocked or pm.has_plugin(ep.name):
+            continue
+        try:
+            module = ep.load()
+        except Exception as exc:
+            if strict:
+                raise
+            infos.append(_plugin_info(ep, f"{type(exc).__name__}: {exc}"))
+            continue
+        pm.register(module, name=ep.name)
+        infos.append(_plugin_info(ep))
+    pm.check_pending()
+    return infos
+
+
+def get_plugin_manager(
+    *, strict: bool = False, blocked: Iterable[str] = ()
+) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+    """A fresh plugin manager with all installed plugins (no module-global state)."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    return pm, load_plugins(pm, strict=strict, blocked=blocked)
+
+
+@dataclass
+class Registry:
+    """Providers, tasks and datasets by name, filled by calling every plugin's register hooks."""
+
+    providers: dict[str, Entry] = field(default_factory=dict)
+    tasks: dict[str, Entry] = field(default_factory=dict)
+    datasets: dict[str, Entry] = field(default_factory=dict)
+    plugins: list[PluginInfo] = field(default_factory=list)
+
+    @classmethod
+    def from_plugin_manager(cls, pm: pluggy.PluginManager, plugins: list[PluginInfo] | None = None) -> Registry:
+        registry = cls(plugins=list(plugins or []))
+        known = {p.name: p for p in registry.plugins}
+        for hook, table in (
+            (pm.hook.register_datasets, registry.datasets),
+            (pm.hook.register_providers, registry.providers),
+            (pm.hook.register_tasks, registry.tasks),
+        ):
+            for impl in reversed(hook.get_hookimpls()):
+                origin = known.get(impl.plugin_name) or PluginInfo(impl.plugin_name, impl.plugin_name, "")
+                impl.function(register=registry._registrar(table, origin))
+        return registry
+
+    @classmethod
+    def load(cls, *, strict: bool = False, blocked: Iterable[str] = (), extra: Iterable[object] = ()) -> Registry:
+        """Load installed plugins (plus ``extra`` plugin objects, e.g. inline test plugins) into a registry."""
+        pm, infos = get_plugin_manager(strict=strict, blocked=blocked)
+        for plugin in extra:
+            pm.register(plugin)
+        return cls.from_plugin_manager(pm, infos)
+
+    @staticmethod
+    def _registrar(table: dict[str, Entry], origin: PluginInfo) -> Callable[..., None]:
+        def register(obj: Any, name: str | None = None, **defaults: Any) -> None:
+            key = name or getattr(obj, "name", "")
+            if not key:
+                raise EmbbenchError(f"{obj!r} has no name", f"plugin {origin.name}")
+            if key in table:
+                other = table[key].plugin.name
+                raise EmbbenchError(f"'{key}' is registered by both plugin '{other}' and plugin '{origin.name}'")
+            table[key] = Entry(key, obj, defaults, origin)
+
+        return register
+
+    def _entry(self, table: dict[str, Entry], kind: str, name: str, where: str) -> Entry:
+        if name not in table:
+            raise EmbbenchError(f"unknown {kind} '{name}'{did_you_mean(name, table)}", where)
+        return table[name]
+
+    def dataset(self, name: str, where: str = "") -> Dataset:
+        return self._entry(self.datasets, "dataset", name, where or f"dataset '{name}'").obj
+
+    def _build(self, table: dict[str, Entry], kind: str, spec: Spec | str | dict[str, Any]) -> Any:
+        if isinstance(spec, str):
+            spec = parse_spec(spec)
+        elif isinstance(spec, dict):
+            spec = Spec(spec["name"], {k: v for k, v in spec.items() if k != "name"})
+        where = spec.where or f"{kind} '{spec.name}'"
+        entry = self._entry(table, kind, spec.name, where)
+        cls = entry.obj
+        fields = cls.Options.model_fields
+        for key in spec.options:
+            if key not in fields:
+                raise EmbbenchError(
+                    f"unknown option '{key}' for {kind} '{spec.name}'{did_you_mean(key, fields)}", where
+                )
+        try:
+            options = cls.Options(**{**entry.defaults, **spec.options})
+        except ValidationError as exc:
+            problems = "; ".join(f"option '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in exc.errors())
+            raise EmbbenchError(problems, where) from None
+        instance = cls(options)
+        instance.registered_name = spec.name
+        instance.plugin = entry.plugin
+        return instance
+
+    def make_provider(self, spec: Spec | str | dict[str, Any]) -> Provider:
+        """Build a provider from a spec, validating its options (unknown ones get a 'did you mean')."""
+        return self._build(self.providers, "provider", spec)
+
+    def make_task(self, spec: Spec | str | dict[str, Any]) -> Task:
+        """Build a task from a spec; named tasks bring their default options (e.g. a dataset)."""
+        return self._build(self.tasks, "task", spec)

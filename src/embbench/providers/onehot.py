@@ -1,0 +1,43 @@
+"""One-hot vectors over a corpus vocabulary: the classic baseline, sparse inside."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse
+from pydantic import Field
+
+from embbench.api import Context, WordOptions, WordProvider, WordVectors
+from embbench.corpus import load_corpus
+from embbench.hookspecs import hookimpl
+
+
+class OneHotOptions(WordOptions):
+    corpus: str = "sotu"
+    min_count: int = Field(1, ge=1)
+    max_vocab: int | None = Field(None, ge=1)
+
+
+class OneHot(WordProvider):
+    """Each vocabulary word is its own dimension; a sentence is its (pooled) bag of words."""
+
+    name = "onehot"
+    description = "one-hot vectors over a corpus vocabulary (sparse)"
+    Options: ClassVar = OneHotOptions
+
+    def fit(self, context: Context) -> OneHot:
+        corpus = load_corpus(self.options.corpus)
+        words, _ = corpus.vocabulary(self.options.min_count, self.options.max_vocab)
+        self.vectors_ = WordVectors(words, scipy.sparse.identity(len(words), dtype=np.float32, format="csr"))
+        self.provenance_ = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words)}
+        return self
+
+    def provenance(self) -> dict[str, Any]:
+        return self.provenance_
+
+
+@hookimpl
+def register_providers(register: Callable[..., None]) -> None:
+    register(OneHot)

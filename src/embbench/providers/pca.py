@@ -1,0 +1,112 @@
+"""Count-based embeddings: PPMI word co-occurrence reduced by truncated SVD, or PCA of another provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+import scipy.sparse
+from pydantic import Field
+
+from embbench.api import Context, WordOptions, WordProvider
+from embbench.corpus import Corpus, load_corpus
+from embbench.errors import EmbbenchError
+from embbench.hookspecs import hookimpl
+from embbench.training import cached_fit
+
+
+class PCAOptions(WordOptions):
+    corpus: str = "sotu"
+    base: str | None = None
+    dim: int = Field(100, ge=1)
+    window: int = Field(5, ge=1)
+    min_count: int = Field(5, ge=1)
+    max_vocab: int | None = Field(None, ge=1)
+    cds: float = Field(0.75, gt=0, le=1)
+    eig: float = Field(0.5, ge=0, le=1)
+    seed: int = 0
+
+
+def cooccurrence(ids: np.ndarray, starts: np.ndarray, vocab_size: int, window: int) -> scipy.sparse.csr_matrix:
+    """Symmetric counts of word pairs at most ``window`` apart within a sentence (out-of-vocabulary ids < 0)."""
+    sentence = np.zeros(len(ids), dtype=np.int64)
+    sentence[starts[1:]] = 1
+    sentence = np.cumsum(sentence)
+    rows, cols = [], []
+    for offset in range(1, window + 1):
+        keep = (sentence[:-offset] == sentence[offset:]) & (ids[:-offset] >= 0) & (ids[offset:] >= 0)
+        rows.append(ids[:-offset][keep])
+        cols.append(ids[offset:][keep])
+    left, right = np.concatenate(rows), np.concatenate(cols)
+    counts = scipy.sparse.coo_matrix(
+        (np.ones(2 * len(left), dtype=np.float64), (np.r_[left, right], np.r_[right, left])),
+        shape=(vocab_size, vocab_size),
+    )
+    return counts.tocsr()
+
+
+def ppmi(counts: scipy.sparse.csr_matrix, cds: float) -> scipy.sparse.csr_matrix:
+    """Positive PMI with context-distribution smoothing (Levy, Goldberg & Dagan 2015)."""
+    word = np.asarray(counts.sum(axis=1)).ravel()
+    context = np.asarray(counts.sum(axis=0)).ravel() ** cds
+    coo = counts.tocoo()
+    pmi = np.log(coo.data) + np.log(context.sum()) - np.log(word[coo.row]) - np.log(context[coo.col])
+    keep = pmi > 0
+    return scipy.sparse.csr_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=counts.shape)
+
+
+class PCA(WordProvider):
+    """PPMI + truncated SVD of a corpus (``U * S**eig``), or PCA of a base provider's vectors (``base=``)."""
+
+    name = "pca"
+    description = "PPMI co-occurrence + truncated SVD of a corpus, or PCA of another provider (base=)"
+    Options: ClassVar = PCAOptions
+
+    def fit(self, context: Context) -> PCA:
+        if self.options.base:
+            base = context.make_provider(self.options.base)
+            base_vectors = base.word_vectors()
+            if base_vectors is None:
+                raise EmbbenchError(
+                    "the base provider has no word vocabulary to reduce", "provider 'pca' option 'base'"
+                )
+            inputs = f"base:{self.options.base}:{base.provenance()}"
+            self.vectors_, self.provenance_ = cached_fit(context, self, inputs, lambda: self._reduce(base_vectors))
+        else:
+            corpus = load_corpus(self.options.corpus)
+            self.vectors_, self.provenance_ = cached_fit(context, self, corpus.sha256, lambda: self._svd(corpus))
+        return self
+
+    def _check_dim(self, available: int, what: str) -> None:
+        if self.options.dim > available:
+            raise EmbbenchError(
+                f"dim={self.options.dim} is larger than the {what} ({available})", "provider 'pca' option 'dim'"
+            )
+
+    def _svd(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:
+        from sklearn.utils.extmath import randomized_svd
+
+        words, _ = corpus.vocabulary(self.options.min_count, self.options.max_vocab)
+        self._check_dim(len(words) - 1, "vocabulary size minus one")
+        ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
+        matrix = ppmi(cooccurrence(ids, starts, len(words), self.options.window), self.options.cds)
+        u, s, _ = randomized_svd(matrix, self.options.dim, random_state=self.options.seed)
+        vectors = u * s**self.options.eig
+        return words, vectors, {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words)}
+
+    def _reduce(self, base: Any) -> tuple[list[str], np.ndarray, dict[str, Any]]:
+        from sklearn.decomposition import PCA as SkPCA
+
+        self._check_dim(min(base.dim, len(base)), "base dimension")
+        matrix = base.dense_rows(np.arange(len(base)))
+        reduced = SkPCA(self.options.dim, svd_solver="randomized", random_state=self.options.seed).fit_transform(matrix)
+        return base.words, reduced, {"base": self.options.base, "base_dim": base.dim}
+
+    def provenance(self) -> dict[str, Any]:
+        return self.provenance_
+
+
+@hookimpl
+def register_providers(register: Callable[..., None]) -> None:
+    register(PCA)

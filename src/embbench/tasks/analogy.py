@@ -1,0 +1,177 @@
+"""Word analogy (a : b :: c : d): 3CosAdd and 3CosMul accuracy over a whole vocabulary, question words excluded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from embbench.api import Provider, TaskOutput, WordVectors
+from embbench.datasets import iter_data_lines
+from embbench.errors import EmbbenchError
+from embbench.hookspecs import hookimpl
+from embbench.tasks.base import FileTask, FileTaskOptions, require_word_vectors
+from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
+from embbench.wordsearch import Score, nearest, products, unit_block, unit_rows
+
+Method = Literal["3cosadd", "3cosmul"]
+COSMUL_EPSILON = 1e-3  # Levy & Goldberg 2014
+QUESTION_BATCH = 2048
+GENSIM_TOP_N = 5
+
+
+def cos_add(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Score:
+    """3CosAdd: cos(d, b) - cos(d, a) + cos(d, c), one product with (b - a + c)."""
+    query = b - a + c
+
+    def score(block: np.ndarray, norms: np.ndarray) -> np.ndarray:
+        return products(query, unit_block(block, norms))
+
+    return score
+
+
+def cos_mul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Score:
+    """3CosMul (Levy & Goldberg 2014) with cosines shifted to [0, 1]: cos'(d,b) cos'(d,c) / (cos'(d,a) + eps)."""
+
+    def score(block: np.ndarray, norms: np.ndarray) -> np.ndarray:
+        unit = unit_block(block, norms)
+        result = products(b, unit)
+        result += 1
+        result *= products(c, unit) + 1
+        result /= products(a, unit) + (1 + 2 * COSMUL_EPSILON)  # same argmax as the halved form
+        return result
+
+    return score
+
+
+SCORES: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], Score]] = {"3cosadd": cos_add, "3cosmul": cos_mul}
+
+
+@dataclass(frozen=True)
+class Question:
+    section: str
+    words: tuple[str, str, str, str]
+
+
+def read_questions(path: Path) -> list[Question]:
+    """Read the word2vec ``questions-words`` format: ``: section`` lines, then ``a b c d`` lines."""
+    questions, section = [], None
+    for number, line in iter_data_lines(path):
+        if line.startswith(":"):
+            section = line[1:].strip()
+            if not section:
+                raise EmbbenchError("section line without a name", f"{path}:{number}")
+            continue
+        if section is None:
+            raise EmbbenchError("question before the first ': section' line", f"{path}:{number}")
+        words = line.split()
+        if len(words) != 4:
+            raise EmbbenchError(f"expected 4 words (a b c d), found {len(words)}", f"{path}:{number}")
+        questions.append(Question(section, tuple(words)))
+    if not questions:
+        raise EmbbenchError("no questions in the file", str(path))
+    return questions
+
+
+def accuracies(
+    questions: list[Question], correct: dict[str, np.ndarray], scored: np.ndarray
+) -> dict[str, float | None]:
+    """Accuracy over the scored questions, overall (``method``) and per section (``method/section``)."""
+    sections = np.array([q.section for q in questions])
+    scores: dict[str, float | None] = {}
+    for method, hits in correct.items():
+        scores[method] = float(hits[scored].mean()) if scored.any() else None
+        for section in dict.fromkeys(sections):
+            mask = scored & (sections == section)
+            scores[f"{method}/{section}"] = float(hits[mask].mean()) if mask.any() else None
+    return scores
+
+
+class AnalogyOptions(FileTaskOptions):
+    restrict_vocab: int | None = Field(None, ge=1)
+    methods: tuple[Method, ...] = ("3cosadd", "3cosmul")
+
+
+class Analogy(FileTask):
+    """Answer a : b :: c : ? by the nearest vocabulary word, excluding a, b and c.
+
+    ``restrict_vocab=N`` searches the N most frequent words (questions with a word outside them are not
+    covered). ``protocol=gensim`` reproduces KeyedVectors.evaluate_word_analogies (3CosAdd only).
+    """
+
+    name = "analogy"
+    description = "3CosAdd / 3CosMul analogy accuracy, searched over the provider's vocabulary"
+    Options: ClassVar = AnalogyOptions
+
+    main_score = "3cosadd"
+
+    def __init__(self, options: AnalogyOptions | None = None, **kwargs: object) -> None:
+        super().__init__(options, **kwargs)
+        if self.options.protocol != "gensim" and "3cosadd" not in self.options.methods:
+            self.main_score = self.options.methods[0]
+
+    def read(self, path: Path) -> None:
+        self.questions_ = read_questions(path)
+
+    def evaluate(self, provider: Provider) -> TaskOutput:
+        vectors = require_word_vectors(provider)
+        if self.options.protocol == "gensim":
+            rows, correct = self._gensim(vectors)
+        else:
+            rows, correct = self._embbench(vectors)
+        scored = (rows >= 0).all(axis=1)
+        return TaskOutput(accuracies(self.questions_, correct, scored), len(self.questions_), int(scored.sum()))
+
+    def _embbench(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        limit = min(self.options.restrict_vocab or len(vectors), len(vectors))
+        lookup = {w: vectors.lookup(w) for q in self.questions_ for w in q.words}
+        rows = np.array([[r if (r := lookup[w]) is not None and r < limit else -1 for w in q.words]
+                         for q in self.questions_], dtype=np.int64)  # fmt: skip
+        correct = {m: np.zeros(len(rows), dtype=bool) for m in self.options.methods}
+        covered = np.flatnonzero((rows >= 0).all(axis=1))
+        lower = np.array([w.lower() for w in vectors.words[:limit]], dtype=object)
+        for start in range(0, len(covered), QUESTION_BATCH):
+            batch = covered[start : start + QUESTION_BATCH]
+            a, b, c = (unit_rows(vectors, rows[batch, i]) for i in range(3))
+            for method in self.options.methods:
+                top = nearest(vectors, limit, SCORES[method](a, b, c), exclude=rows[batch, :3])
+                correct[method][batch] = lower[top[:, 0]] == lower[rows[batch, 3]]
+        return rows, correct
+
+    def _gensim(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        limit = self.options.restrict_vocab or GENSIM_RESTRICT_VOCAB
+        ok_vocab = gensim_vocabulary(vectors, limit)
+        upper = [tuple(w.upper() for w in q.words) for q in self.questions_]
+        rows = np.array([[ok_vocab.get(w, -1) for w in q] for q in upper], dtype=np.int64)
+        covered = np.flatnonzero((rows >= 0).all(axis=1))
+        correct = np.zeros(len(rows), dtype=bool)
+        for start in range(0, len(covered), QUESTION_BATCH):
+            batch = covered[start : start + QUESTION_BATCH]
+            a, b, c = (vectors.dense_rows(r) / vectors.norms[r][:, None] for r in rows[batch, :3].T)
+            mean = (np.zeros_like(a) + b + c - a) / np.float32(3)  # gensim's get_mean_vector, in its order
+            mean /= np.linalg.norm(mean, axis=1, keepdims=True)
+
+            def cosine(block: np.ndarray, norms: np.ndarray, mean: np.ndarray = mean) -> np.ndarray:
+                return products(mean, block) / norms[None, :]
+
+            top = nearest(vectors, limit, cosine, exclude=rows[batch, :3], k=GENSIM_TOP_N)
+            for question, candidates in zip(batch, top, strict=True):
+                qa, qb, qc, expected = upper[question]
+                predicted = None
+                for row in candidates:  # gensim takes the first of its top 5 that is not a question word
+                    predicted = vectors.words[row].upper()
+                    if predicted in ok_vocab and predicted not in (qa, qb, qc):
+                        break
+                correct[question] = predicted == expected
+        return rows, {"3cosadd": correct}
+
+
+@hookimpl
+def register_tasks(register: Callable[..., None]) -> None:
+    register(Analogy)
+    for name in ("google", "msr"):
+        register(Analogy, name=name, dataset=name)

@@ -1,0 +1,69 @@
+"""Shared machinery of tasks that read one dataset file: a registered dataset name or a user's path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import model_validator
+
+from embbench.api import Context, Options, Provider, Task, WordVectors
+from embbench.datasets import sha256_file
+from embbench.errors import EmbbenchError, SkipTask
+
+
+class FileTaskOptions(Options):
+    """``dataset`` names a registered dataset; ``path`` points at the user's own file in the same format."""
+
+    dataset: str | None = None
+    path: str | None = None
+    protocol: Literal["embbench", "gensim"] = "embbench"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            if values.get("path"):
+                values = {**values, "dataset": None}  # a user's file replaces a named task's dataset
+            elif not values.get("dataset"):
+                raise ValueError("give dataset=NAME or path=FILE")
+        return values
+
+
+class FileTask(Task):
+    """A task over one dataset file; subclasses implement ``read(path)`` and ``evaluate``."""
+
+    path_: Path
+    sha256_: str
+
+    def load(self, context: Context) -> None:
+        if self.options.path:
+            self.path_ = Path(self.options.path).expanduser()
+            if not self.path_.is_file():
+                raise EmbbenchError("dataset file not found", f"task '{self.registered_name}' option 'path'")
+            self.sha256_ = sha256_file(self.path_)
+        else:
+            where = f"task '{self.registered_name}' option 'dataset'"
+            assert context.registry is not None
+            dataset = context.registry.dataset(self.options.dataset, where)
+            self.path_ = dataset.local_path(context.cache_dir)
+            self.sha256_ = sha256_file(self.path_)
+            if dataset.sha256 and dataset.sha256 != self.sha256_:
+                raise EmbbenchError(
+                    f"sha256 {self.sha256_} differs from the registered {dataset.sha256}", str(self.path_)
+                )
+        self.read(self.path_)
+
+    def read(self, path: Path) -> None:
+        raise NotImplementedError
+
+    def dataset_sha256(self) -> str | None:
+        return getattr(self, "sha256_", None)
+
+
+def require_word_vectors(provider: Provider) -> WordVectors:
+    """The provider's static vocabulary, or a skip when it has none (e.g. a sentence encoder)."""
+    vectors = provider.word_vectors()
+    if vectors is None:
+        raise SkipTask(f"provider '{provider.name}' has no word vocabulary to search")
+    return vectors
