@@ -23,6 +23,7 @@ out = Console()
 err = Console(stderr=True)
 DEFAULT_SUITE = Path(str(resources.files("embbench") / "suites" / "default.toml"))
 DEFAULT_BOARD = Path("leaderboards") / "default"
+HIDDEN_IN_TABLE = {"options", "source", "sha256", "citation"}  # long; shown with --json
 
 
 class Kind(StrEnum):
@@ -35,11 +36,12 @@ def _emit(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
     if as_json:
         print(json.dumps(rows, indent=2, default=str))
         return
+    columns = [c for c in (rows[0] if rows else ["name"]) if c not in HIDDEN_IN_TABLE]
     table = Table(title=title)
-    for column in rows[0] if rows else ["name"]:
-        table.add_column(column)
+    for column in columns:
+        table.add_column(column, no_wrap=column == "name", overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
     out.print(table)
 
 
@@ -133,7 +135,7 @@ def run_command(
     )
     for record in records:
         if record.status == "error":
-            err.print(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}", markup=False)
+            print(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}", file=sys.stderr)
     if leaderboard:
         from embbench.results import load_records
 
@@ -167,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     from embbench.runner import ConfigErrors
 
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except ConfigErrors as exc:
         for error in exc.errors:
             print(f"ERROR: {error}", file=sys.stderr)
@@ -187,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             exc.show()
             return exc.exit_code
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

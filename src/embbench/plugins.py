@@ -61,8 +61,15 @@ def load_plugins(pm: pluggy.PluginManager, *, strict: bool = False, blocked: Ite
             infos.append(_plugin_info(ep, f"{type(exc).__name__}: {exc}"))
             continue
         pm.register(module, name=ep.name)
+        try:
+            pm.check_pending()  # a misspelled hook name is an error, not a silently ignored function
+        except pluggy.PluginValidationError as exc:
+            pm.unregister(module)
+            if strict:
+                raise
+            infos.append(_plugin_info(ep, f"PluginValidationError: {exc}"))
+            continue
         infos.append(_plugin_info(ep))
-    pm.check_pending()
     return infos
 
 

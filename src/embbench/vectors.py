@@ -115,9 +115,12 @@ def _parse_text_chunk(chunk: bytes, dim: int, first_line: int, path: Path) -> tu
         )
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
         raise _diagnose(chunk, first_line, dim, path) from None
-    if frame.shape[1] == dim + 2 and frame.iloc[:, -1].isna().all():  # trailing space on every line
-        frame = frame.iloc[:, : dim + 1]
-    matrix = frame.iloc[:, 1:].to_numpy(dtype=np.float32)
+    if frame.shape[1] == dim + 2 and (frame.iloc[:, -1].isna() | (frame.iloc[:, -1] == "")).all():
+        frame = frame.iloc[:, : dim + 1]  # a trailing space on every line
+    try:
+        matrix = frame.iloc[:, 1:].to_numpy(dtype=np.float32)
+    except ValueError:
+        raise _diagnose(chunk, first_line, dim, path) from None
     if frame.shape[1] != dim + 1 or not np.isfinite(matrix).all():
         raise _diagnose(chunk, first_line, dim, path)
     return frame.iloc[:, 0].astype(str).tolist(), matrix

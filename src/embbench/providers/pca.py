@@ -100,7 +100,7 @@ class PCA(WordProvider):
 
         self._check_dim(min(base.dim, len(base)), "base dimension")
         matrix = base.dense_rows(np.arange(len(base)))
-        reduced = SkPCA(self.options.dim, svd_solver="randomized", random_state=self.options.seed).fit_transform(matrix)
+        reduced = SkPCA(self.options.dim, random_state=self.options.seed).fit_transform(matrix)
         return base.words, reduced, {"base": self.options.base, "base_dim": base.dim}
 
     def provenance(self) -> dict[str, Any]:

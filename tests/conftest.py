@@ -1,0 +1,60 @@
+"""Shared fixtures: real GloVe 6B 50d vectors, the real registry, and an isolated cache per session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embbench.api import Context
+from embbench.plugins import Registry
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cache")
+    os.environ["EMBBENCH_CACHE"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return Registry.load()
+
+
+@pytest.fixture(scope="session")
+def context(cache_dir: Path, registry: Registry) -> Context:
+    return Context(cache_dir, registry)
+
+
+@pytest.fixture(scope="session")
+def glove(context: Context):
+    """The genuine GloVe 6B 50d (400,000 words), fitted once."""
+    return context.make_provider("glove")
+
+
+@pytest.fixture(scope="session")
+def glove_kv(glove):
+    """gensim KeyedVectors holding exactly the same vectors."""
+    from gensim.models import KeyedVectors
+
+    vectors = glove.word_vectors()
+    kv = KeyedVectors(vectors.dim)
+    kv.add_vectors(vectors.words, np.asarray(vectors.matrix))
+    return kv
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``embbench`` command (as a user would) and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "embbench.cli", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )

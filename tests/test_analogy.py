@@ -1,0 +1,104 @@
+"""Analogy: gensim's evaluate_word_analogies reproduced exactly; 3CosAdd / 3CosMul against direct computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embbench.api import WordVectors
+from embbench.errors import EmbbenchError
+from embbench.tasks.analogy import Analogy, read_questions
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset", ["google", "msr"])
+def test_gensim_protocol_equals_gensim(dataset, registry, context, glove, glove_kv) -> None:
+    restrict = 30_000
+    score, sections = glove_kv.evaluate_word_analogies(str(registry.dataset(dataset).path), restrict_vocab=restrict)
+    task = registry.make_task(f"{dataset}:protocol=gensim,restrict_vocab={restrict}")
+    task.load(context)
+    output = task.evaluate(glove)
+    assert output.scores["3cosadd"] == score
+    for section in sections[:-1]:
+        total = len(section["correct"]) + len(section["incorrect"])
+        expected = len(section["correct"]) / total if total else None
+        assert output.scores[f"3cosadd/{section['section']}"] == expected, section["section"]
+
+
+def brute_force(vectors: WordVectors, questions, method: str, epsilon: float = 1e-3) -> float:
+    """Direct float64 transcription of 3CosAdd / 3CosMul (Levy & Goldberg 2014) over the whole vocabulary."""
+    unit = np.asarray(vectors.matrix, dtype=np.float64)
+    unit = unit / np.linalg.norm(unit, axis=1, keepdims=True)
+    hits = []
+    for a, b, c, d in questions:
+        ia, ib, ic, idx = (vectors.lookup(w) for w in (a, b, c, d))
+        ca, cb, cc = unit @ unit[ia], unit @ unit[ib], unit @ unit[ic]
+        if method == "3cosadd":
+            scores = cb - ca + cc
+        else:
+            scores = ((cb + 1) / 2) * ((cc + 1) / 2) / ((ca + 1) / 2 + epsilon)
+        scores[[ia, ib, ic]] = -np.inf
+        hits.append(vectors.words[int(np.argmax(scores))] == vectors.words[idx])
+    return float(np.mean(hits))
+
+
+@pytest.mark.parametrize("method", ["3cosadd", "3cosmul"])
+def test_methods_match_direct_computation(method, registry, context, glove, tmp_path) -> None:
+    questions = read_questions(registry.dataset("google").path)[::97]
+    path = tmp_path / "sample.txt"
+    path.write_text(": sample\n" + "".join(" ".join(q.words) + "\n" for q in questions))
+    task = registry.make_task(f"analogy:path={path},methods={method}")
+    task.load(context)
+    output = task.evaluate(glove)
+    expected = brute_force(glove.word_vectors(), [[w.lower() for w in q.words] for q in questions], method)
+    assert output.scores[method] == pytest.approx(expected, abs=1 / len(questions))  # at most one near-tie apart
+    assert output.scores[method] > 0.3
+
+
+def test_restrict_vocab_limits_search_and_coverage(registry, context, glove) -> None:
+    full = registry.make_task("msr:methods=3cosadd")
+    small = registry.make_task("msr:methods=3cosadd,restrict_vocab=10000")
+    for task in (full, small):
+        task.load(context)
+    out_full, out_small = full.evaluate(glove), small.evaluate(glove)
+    assert out_small.n_scored < out_full.n_scored
+    assert out_full.n_items == out_small.n_items == 8000
+
+
+def test_sections_and_provider_without_vocabulary(registry, context) -> None:
+    task = registry.make_task("google")
+    task.load(context)
+    assert len({q.section for q in task.questions_}) == 14
+    assert len(task.questions_) == 19544
+    from embbench.errors import SkipTask
+
+    class Encoder:
+        name = "encoder"
+
+        def word_vectors(self):
+            return None
+
+    with pytest.raises(SkipTask, match="no word vocabulary"):
+        task.evaluate(Encoder())
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "what"),
+    [
+        ("a b c d\n", 1, "question before the first ': section' line"),
+        (": s\na b c d\na b c\n", 3, "expected 4 words (a b c d), found 3"),
+        (":\na b c d\n", 1, "section line without a name"),
+    ],
+)
+def test_malformed_analogy_file(tmp_path, text, line, what) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_text(text)
+    with pytest.raises(EmbbenchError) as info:
+        read_questions(path)
+    assert info.value.where == f"{path}:{line}"
+    assert what in info.value.what
+
+
+def test_main_score_follows_methods() -> None:
+    assert Analogy(dataset="google", methods=("3cosmul",)).main_score == "3cosmul"
+    assert Analogy(dataset="google").main_score == "3cosadd"

@@ -1,0 +1,130 @@
+"""The command line as a user runs it: discovery, runs, reruns, errors, leaderboards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+
+@pytest.mark.parametrize("kind", ["providers", "tasks", "datasets"])
+def test_list_json(kind: str) -> None:
+    result = run_cli("list", kind, "--json")
+    assert result.returncode == 0, result.stderr
+    names = {row["name"] for row in json.loads(result.stdout)}
+    expected = {"providers": {"onehot", "pca", "glove"}, "tasks": {"ws353", "semeval17", "google", "msr",
+                "word-similarity", "analogy"}, "datasets": {"ws353", "google", "sotu", "weat"}}[kind]  # fmt: skip
+    assert expected <= names
+
+
+def test_list_tables_and_plugins() -> None:
+    result = run_cli("list", "tasks")
+    assert result.returncode == 0 and "simverb3500" in result.stdout
+    plugins = json.loads(run_cli("plugins", "--json").stdout)
+    assert {"onehot", "pca", "glove", "similarity", "analogy", "datasets"} <= {p["name"] for p in plugins}
+    assert all(p["status"] == "ok" and p["version"] for p in plugins)
+
+
+def test_list_does_not_import_heavy_libraries() -> None:
+    code = "import sys; from embbench.cli import main; main(['list','providers','--json']); " \
+           "print(sorted(m for m in ('torch','gensim','sklearn','sentence_transformers') if m in sys.modules))"  # fmt: skip
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip().endswith("[]"), result.stdout[-300:]
+
+
+def test_run_rerun_and_leaderboard(tmp_path: Path, cache_dir: Path) -> None:
+    results = tmp_path / "results"
+    args = ["run", "-p", "glove", "-p", "onehot:max_vocab=5000", "-t", "ws353", "-t", "rg65", "--results", str(results)]
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
+    assert len(records) == 4
+    for record in records:
+        for key in ("provider", "provider_config", "task", "task_config", "status", "scores", "main_score", "coverage",
+                    "seconds", "dataset_sha256", "embbench_version", "plugin_versions", "created"):  # fmt: skip
+            assert key in record, key
+        assert record["status"] == "ok"
+    glove_ws = next(r for r in records if r["provider"] == "glove" and r["task"] == "ws353")
+    assert glove_ws["main_score"] == "spearman" and 0.45 < glove_ws["scores"]["spearman"] < 0.6
+    assert glove_ws["coverage"] == 1.0 and glove_ws["plugin_versions"] == {"embbench": glove_ws["embbench_version"]}
+    assert len(glove_ws["dataset_sha256"]) == 64
+
+    mtimes = {p: p.stat().st_mtime_ns for p in results.glob("*.json")}
+    second = run_cli(*args)
+    assert second.returncode == 0
+    assert {p: p.stat().st_mtime_ns for p in results.glob("*.json")} == mtimes  # skipped, not rewritten
+    third = run_cli(*args, "--rerun")
+    assert third.returncode == 0
+    assert all(p.stat().st_mtime_ns != mtimes[p] for p in results.glob("*.json"))
+
+    board = tmp_path / "board"
+    made = run_cli("leaderboard", "--results", str(results), "--out", str(board), "--format", "md,csv,json,html,latex")
+    assert made.returncode == 0, made.stderr
+    table = json.loads((board / "leaderboard.json").read_text())
+    assert [row["provider"] for row in table] == ["glove", "onehot(max_vocab=5000)"]
+    assert table[0]["mean rank"] == 1.0
+    html = (board / "leaderboard.html").read_text()
+    assert html.startswith("<!doctype html>") and "<script" not in html and "ws353" in html
+    assert "\\begin{tabular}" in (board / "leaderboard.tex").read_text()
+    assert "| glove |" in (board / "leaderboard.md").read_text()
+
+
+def test_suite_file(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.toml"
+    suite.write_text('providers = ["glove", {name = "glove", source = "glove-6b-50d", pooling = "max"}]\n'
+                     'tasks = ["mc30", {name = "word-similarity", dataset = "rg65", protocol = "gensim"}]\n')  # fmt: skip
+    result = run_cli("run", "--suite", str(suite), "--results", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "r").glob("*.json"))) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-p", "glvoe", "-t", "ws353"], "ERROR: -p glvoe: unknown provider 'glvoe' (did you mean 'glove'?)"),
+        (["-p", "glove", "-t", "ws335"], "ERROR: -t ws335: unknown task 'ws335' (did you mean 'ws353'?)"),
+        (["-p", "pca:dimm=3", "-t", "ws353"], "unknown option 'dimm' for provider 'pca' (did you mean 'dim'?)"),
+        (["-p", "pca:dim=-3", "-t", "ws353"], "ERROR: -p pca:dim=-3: option 'dim': Input should be greater than or equal to 1"),
+        (["-p", "glove", "-t", "ws353:dataset=nope"], "unknown dataset 'nope'"),
+        (["-p", "glove", "-t", "analogy:path=/no/such/file.txt"], "task 'analogy' option 'path': dataset file not found"),
+        (["-p", "glove:bad", "-t", "ws353"], "expected key=value, got 'bad'"),
+        (["-p", "glove"], "give at least one provider (-p) and one task (-t)"),
+    ],
+)
+def test_bad_input_is_one_clear_error_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_cli("run", *args, "--results", str(tmp_path))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_all_config_errors_reported_together(tmp_path: Path) -> None:
+    result = run_cli("run", "-p", "glvoe", "-p", "pca:dimm=3", "-t", "ws335", "--results", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.count("ERROR:") == 3
+
+
+def test_malformed_dataset_file_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("word1\tword2\tscore\ncat\tdog\t7\ncat\tdog\n")
+    result = run_cli("run", "-p", "glove", "-t", f"word-similarity:path={bad}", "--results", str(tmp_path / "r"))
+    assert result.returncode == 2
+    assert f"ERROR: {bad}:3: expected word1<TAB>word2<TAB>score, found 2 field(s)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_vector_file_becomes_error_record_and_others_run(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("cat 1 2 3\ndog 1 2\n")
+    results = tmp_path / "r"
+    result = run_cli("run", "-p", f"glove:path={bad}", "-p", "glove", "-t", "mc30", "--results", str(results))
+    assert result.returncode == 1
+    assert f"{bad}:2: expected a word and 3 numbers, found 2 numbers (ragged row)" in result.stderr
+    assert "Traceback" not in result.stderr
+    statuses = sorted(json.loads(p.read_text())["status"] for p in results.glob("*.json"))
+    assert statuses == ["error", "ok"]

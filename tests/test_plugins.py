@@ -1,0 +1,146 @@
+"""Plugins: entry points, isolated failures, name clashes, conformance, and the real example plugin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import run_cli
+
+from embbench import Provider, Task, TaskOutput, run
+from embbench.errors import EmbbenchError
+from embbench.hookspecs import hookimpl
+from embbench.plugins import Registry
+from embbench.testing import check_provider, check_task
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fake_distribution(folder: Path, name: str, module_source: str, hook_source: str = "") -> None:
+    """An installed-looking distribution on a PYTHONPATH folder, registering ``name`` as an embbench plugin."""
+    (folder / f"{name}.py").write_text(module_source)
+    info = folder / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[embbench]\n{name} = {name}\n")
+
+
+def test_broken_plugin_is_reported_and_others_work(tmp_path: Path) -> None:
+    fake_distribution(tmp_path, "broken_plugin", "raise ImportError('needs libfoo 2.0')\n")
+    fake_distribution(tmp_path, "misspelled_plugin",
+                      "from embbench.hookspecs import hookimpl\n@hookimpl\ndef register_provider(register): pass\n")  # fmt: skip
+    env = {"PYTHONPATH": str(tmp_path)}
+    plugins = {p["name"]: p for p in json.loads(run_cli("plugins", "--json", env=env).stdout)}
+    assert plugins["broken_plugin"]["status"] == "error"
+    assert plugins["broken_plugin"]["error"] == "ImportError: needs libfoo 2.0"
+    assert plugins["broken_plugin"]["version"] == "1.0"
+    assert "register_provider" in plugins["misspelled_plugin"]["error"]
+    assert plugins["glove"]["status"] == "ok"
+    result = run_cli("run", "-p", "glove", "-t", "mc30", "--results", str(tmp_path / "r"), env=env)
+    assert result.returncode == 0, result.stderr
+    strict = subprocess.run([sys.executable, "-c", "from embbench.plugins import Registry; Registry.load(strict=True)"],
+                            env={"PYTHONPATH": str(tmp_path)}, capture_output=True, text=True)  # fmt: skip
+    assert "needs libfoo 2.0" in strict.stderr
+
+
+def test_blocked_plugins(tmp_path: Path) -> None:
+    plugins = json.loads(run_cli("plugins", "--json", env={"EMBBENCH_BLOCK_PLUGINS": "pca,onehot"}).stdout)
+    assert {"pca", "onehot"}.isdisjoint(p["name"] for p in plugins)
+
+
+class Exploding(Provider):
+    name = "exploding"
+
+    def embed(self, texts):
+        raise RuntimeError("the GPU caught fire")
+
+    def word_vectors(self):
+        raise RuntimeError("the GPU caught fire")
+
+
+class CountingTask(Task):
+    """A tiny real task: the fraction of words that get a non-zero vector."""
+
+    name = "nonzero"
+    main_score = "fraction"
+
+    def evaluate(self, provider):
+        vectors = provider.embed(["cat", "dog", "zzzqqqxxx"])
+        return TaskOutput({"fraction": float(np.mean(np.any(vectors != 0, axis=1)))}, n_items=3, n_scored=3)
+
+
+class InlinePlugin:
+    @hookimpl
+    def register_providers(self, register):
+        register(Exploding)
+
+    @hookimpl
+    def register_tasks(self, register):
+        register(CountingTask)
+
+
+def test_failing_pair_becomes_error_record_and_rest_continue(tmp_path: Path, cache_dir: Path) -> None:
+    registry = Registry.load(extra=[InlinePlugin()])
+    records = run(["exploding", "glove"], ["nonzero", "mc30"], tmp_path, registry=registry, cache_dir=cache_dir)
+    by_pair = {(r.provider, r.task): r for r in records}
+    assert by_pair["exploding", "nonzero"].status == "error"
+    assert by_pair["exploding", "nonzero"].error == "RuntimeError: the GPU caught fire"
+    assert by_pair["glove", "nonzero"].scores == {"fraction": pytest.approx(2 / 3)}
+    assert by_pair["glove", "mc30"].status == "ok"
+    assert len(list(tmp_path.glob("*.json"))) == 4
+    with pytest.raises(RuntimeError, match="caught fire"):
+        run(["exploding"], ["nonzero"], tmp_path / "x", registry=registry, cache_dir=cache_dir, raise_errors=True)
+
+
+def test_duplicate_names_name_both_plugins() -> None:
+    class Clash:
+        @hookimpl
+        def register_providers(self, register):
+            register(Exploding, name="glove")
+
+    with pytest.raises(EmbbenchError, match="'glove' is registered by both plugin"):
+        Registry.load(extra=[Clash()])
+
+
+def test_builtins_pass_conformance(registry, cache_dir) -> None:
+    glove = check_provider(registry.make_provider("glove"), cache_dir, registry=registry)
+    check_provider(registry.make_provider("onehot:max_vocab=3000"), cache_dir, registry=registry)
+    check_provider(registry.make_provider("pca:dim=20,min_count=20"), cache_dir, registry=registry)
+    for task in ("ws353", "msr:restrict_vocab=20000"):
+        check_task(registry.make_task(task), glove, cache_dir, registry=registry)
+
+
+def test_conformance_catches_defects(registry, cache_dir) -> None:
+    class Float64(Provider):
+        name = "float64"
+
+        def embed(self, texts):
+            return np.ones((len(texts), 3))
+
+    with pytest.raises(AssertionError, match="float32"):
+        check_provider(Float64(), cache_dir, registry=registry)
+
+
+@pytest.mark.slow
+def test_example_plugin_installs_and_runs(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(target), str(ROOT / "plugins" / "embbench-example")], check=True)  # fmt: skip
+    env = {"PYTHONPATH": str(target)}
+    listed = {p["name"]: p for p in json.loads(run_cli("list", "providers", "--json", env=env).stdout)}
+    assert listed["char-ngram"]["plugin"] == "example"
+    plugins = {p["name"]: p for p in json.loads(run_cli("plugins", "--json", env=env).stdout)}
+    assert plugins["example"]["distribution"] == "embbench-example" and plugins["example"]["version"] == "0.1.0"
+    results = tmp_path / "results"
+    result = run_cli("run", "-p", "char-ngram", "-p", "glove", "-t", "odd-one-out", "-t", "rg65",
+                     "--results", str(results), env=env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    records = {(r["provider"], r["task"]): r for r in (json.loads(p.read_text()) for p in results.glob("*.json"))}
+    assert records["char-ngram", "odd-one-out"]["plugin_versions"] == {"embbench-example": "0.1.0"}
+    assert records["glove", "odd-one-out"]["plugin_versions"] == {"embbench-example": "0.1.0", "embbench": "0.1.0"}
+    # GloVe picks the odd one out about twice as often as chance (0.25)
+    assert records["glove", "odd-one-out"]["scores"]["accuracy"] > 0.4

@@ -1,0 +1,80 @@
+"""Built-in providers on real corpora and vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+from embbench.corpus import load_corpus
+from embbench.errors import EmbbenchError
+from embbench.providers.pca import cooccurrence
+
+
+def test_onehot_is_sparse_and_pools_a_bag_of_words(context) -> None:
+    onehot = context.make_provider("onehot")
+    vectors = onehot.word_vectors()
+    assert scipy.sparse.issparse(vectors.matrix)
+    assert len(vectors) == 25635 and vectors.words[:3] == ["the", "of", "and"]  # SOTU vocabulary, by frequency
+    embedded = onehot.embed(["the union the"])[0]
+    assert embedded[vectors.index["the"]] == pytest.approx(2 / 3)
+    assert embedded[vectors.index["union"]] == pytest.approx(1 / 3)
+    assert onehot.provenance()["corpus_sha256"] == load_corpus("sotu").sha256
+
+
+def test_cooccurrence_counts_within_sentences_only() -> None:
+    ids = np.array([0, 1, 2, 0, -1, 1])
+    starts = np.array([0, 3])  # sentences [0 1 2] and [0 -1 1]
+    counts = cooccurrence(ids, starts, 3, window=2).toarray()
+    expected = np.zeros((3, 3))
+    for a, b in [(0, 1), (0, 2), (1, 2), (0, 1)]:  # (0,1) again across the unknown word in sentence two
+        expected[a, b] += 1
+        expected[b, a] += 1
+    np.testing.assert_array_equal(counts, expected)
+
+
+@pytest.mark.slow
+def test_pca_on_corpus_beats_onehot_and_is_cached(context, registry) -> None:
+    pca = context.make_provider("pca:dim=100")
+    assert pca.provenance()["from_cache"] is False or pca.provenance()["fit_seconds"] > 0
+    again = context.make_provider("pca:dim=100")
+    assert again.provenance()["from_cache"] is True
+    np.testing.assert_array_equal(np.asarray(pca.word_vectors().matrix), np.asarray(again.word_vectors().matrix))
+    task = registry.make_task("ws353")
+    task.load(context)
+    spearman = task.evaluate(pca).scores["spearman"]
+    assert spearman > 0.25  # a 1.8M-word corpus gives a real if modest signal; one-hot gives none
+
+
+def test_pca_of_a_base_provider(context) -> None:
+    glove = context.make_provider("glove")
+    reduced = context.make_provider("pca:base=glove,dim=10")
+    vectors = reduced.word_vectors()
+    assert vectors.words == glove.word_vectors().words and vectors.dim == 10
+    from sklearn.decomposition import PCA
+
+    reference = PCA(10, svd_solver="full").fit(np.asarray(glove.word_vectors().matrix))
+    variance = np.asarray(vectors.matrix).var(axis=0, ddof=1)
+    np.testing.assert_allclose(np.sort(variance)[::-1], reference.explained_variance_, rtol=1e-3)
+    nested = context.make_provider("pca:base=[pca:base=glove,dim=10],dim=3")
+    assert nested.word_vectors().dim == 3
+
+
+def test_pca_dim_too_large(context) -> None:
+    with pytest.raises(EmbbenchError, match="dim=60 is larger than the base dimension") as info:
+        context.make_provider("pca:base=glove,dim=60")
+    assert info.value.where == "provider 'pca' option 'dim'"
+
+
+def test_glove_unknown_source(context) -> None:
+    with pytest.raises(EmbbenchError, match="unknown source 'glove-6b-5d' \\(did you mean 'glove-6b-50d'\\?\\)"):
+        context.make_provider("glove:source=glove-6b-5d")
+
+
+def test_corpus_errors(tmp_path) -> None:
+    with pytest.raises(EmbbenchError, match="not a bundled corpus"):
+        load_corpus(str(tmp_path / "nothing"))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("... !!! \n")
+    with pytest.raises(EmbbenchError, match="the corpus has no words"):
+        load_corpus(str(empty))

@@ -1,0 +1,89 @@
+"""Records on disk, interrupted runs, specs, dataset downloads, and the leaderboard pivot."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from embbench import run
+from embbench.config import parse_spec
+from embbench.datasets import Dataset, fetch
+from embbench.errors import EmbbenchError
+from embbench.leaderboard import MEAN_RANK, pivot
+from embbench.results import Record, load_records
+
+
+def record(provider: str, task: str, value: float | None, higher: bool = True, status: str = "ok") -> Record:
+    return Record(key=f"{provider}{task}", provider=provider, provider_label=provider, provider_config={}, task=task,
+                  task_label=task, task_config={}, status=status, scores={"s": value}, main_score="s",
+                  higher_is_better=higher, embbench_version="0")  # fmt: skip
+
+
+def test_pivot_mean_rank_respects_direction_and_gaps() -> None:
+    records = [
+        record("a", "t1", 0.9), record("b", "t1", 0.5), record("c", "t1", 0.5),
+        record("a", "bias", 0.4, higher=False), record("b", "bias", 0.1, higher=False),
+        record("c", "bias", None, status="error"),
+    ]  # fmt: skip
+    table = pivot(records)
+    assert table.loc["a", "t1"] == 0.9
+    # t1: a=1, b=2, c=2 (ties share the better rank); bias (lower is better): b=1, a=2, c missing
+    assert table[MEAN_RANK].to_dict() == {"b": 1.5, "a": 1.5, "c": 2.0}
+
+
+def test_interrupted_run_keeps_finished_records(tmp_path: Path, registry, cache_dir) -> None:
+    calls = []
+
+    def interrupt_after_two(rec: Record) -> None:
+        calls.append(rec)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(["glove"], ["mc30", "rg65", "yp130"], tmp_path, registry=registry, cache_dir=cache_dir,
+            on_record=interrupt_after_two)  # fmt: skip
+    assert len(load_records(tmp_path)) == 2
+    assert not list(tmp_path.glob("*.tmp"))
+    records = run(["glove"], ["mc30", "rg65", "yp130"], tmp_path, registry=registry, cache_dir=cache_dir)
+    assert len(records) == 3 and len(load_records(tmp_path)) == 3
+
+
+def test_spec_parsing() -> None:
+    spec = parse_spec("pca:base=[glove:path=/x/v.txt,format=glove],dim=20")
+    assert spec.name == "pca" and spec.options == {"base": "glove:path=/x/v.txt,format=glove", "dim": "20"}
+    with pytest.raises(EmbbenchError, match="option 'dim' given twice"):
+        parse_spec("pca:dim=2,dim=3")
+
+
+def test_download_is_checksummed(tmp_path: Path) -> None:
+    source = tmp_path / "remote.tsv"
+    source.write_text("word1\tword2\tscore\ncat\tdog\t9\n")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    dataset = Dataset("mine", "word-similarity", url=source.as_uri(), sha256=digest)
+    local = dataset.local_path(tmp_path / "cache")
+    assert local.read_bytes() == source.read_bytes() and local != source
+    with pytest.raises(EmbbenchError, match="sha256 mismatch"):
+        fetch(source.as_uri(), tmp_path / "other" / "x.tsv", "0" * 64)
+    assert not (tmp_path / "other" / "x.tsv").exists()
+    with pytest.raises(EmbbenchError, match="download failed"):
+        fetch((tmp_path / "missing").as_uri(), tmp_path / "y.tsv", None)
+
+
+def test_bundled_datasets_match_their_manifest(registry) -> None:
+    from embbench.datasets import sha256_file
+
+    datasets = [entry.obj for entry in registry.datasets.values()]
+    assert len(datasets) == 25  # 13 similarity, 2 analogy, 4 categorization, 3 bias, 2 classification, 1 corpus
+    for dataset in datasets:
+        assert sha256_file(dataset.path) == dataset.sha256, dataset.name
+        assert dataset.licence and dataset.citation and dataset.source
+
+
+def test_records_are_valid_json_with_provenance(tmp_path: Path, registry, cache_dir) -> None:
+    (rec,) = run(["pca:base=glove,dim=5"], ["mc30"], tmp_path, registry=registry, cache_dir=cache_dir)
+    data = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert data["provider_config"]["dim"] == 5 and data["provenance"]["base"] == "glove"
+    assert rec.coverage == 1.0
