@@ -89,9 +89,15 @@ def test_suite_file(tmp_path: Path) -> None:
         (["-p", "glvoe", "-t", "ws353"], "ERROR: -p glvoe: unknown provider 'glvoe' (did you mean 'glove'?)"),
         (["-p", "glove", "-t", "ws335"], "ERROR: -t ws335: unknown task 'ws335' (did you mean 'ws353'?)"),
         (["-p", "pca:dimm=3", "-t", "ws353"], "unknown option 'dimm' for provider 'pca' (did you mean 'dim'?)"),
-        (["-p", "pca:dim=-3", "-t", "ws353"], "ERROR: -p pca:dim=-3: option 'dim': Input should be greater than or equal to 1"),
+        (
+            ["-p", "pca:dim=-3", "-t", "ws353"],
+            "ERROR: -p pca:dim=-3: option 'dim': Input should be greater than or equal to 1",
+        ),
         (["-p", "glove", "-t", "ws353:dataset=nope"], "unknown dataset 'nope'"),
-        (["-p", "glove", "-t", "analogy:path=/no/such/file.txt"], "task 'analogy' option 'path': dataset file not found"),
+        (
+            ["-p", "glove", "-t", "analogy:path=/no/such/file.txt"],
+            "task 'analogy' option 'path': dataset file not found",
+        ),
         (["-p", "glove:bad", "-t", "ws353"], "expected key=value, got 'bad'"),
         (["-p", "glove"], "give at least one provider (-p) and one task (-t)"),
     ],

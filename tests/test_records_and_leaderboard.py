@@ -87,3 +87,36 @@ def test_records_are_valid_json_with_provenance(tmp_path: Path, registry, cache_
     data = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert data["provider_config"]["dim"] == 5 and data["provenance"]["base"] == "glove"
     assert rec.coverage == 1.0
+
+
+@pytest.mark.parametrize(
+    "suite",
+    [
+        *sorted((Path(__file__).parents[1] / "tasks").glob("*.toml")),
+        Path(__file__).parents[1] / "src/embbench/suites/default.toml",
+    ],
+    ids=lambda p: p.name,
+)
+def test_every_suite_file_is_valid(suite: Path, registry, context) -> None:
+    from embbench.config import load_suite
+    from embbench.runner import plan
+
+    loaded = load_suite(suite)
+    providers, tasks = plan(registry, loaded.providers, loaded.tasks, context)
+    assert providers and tasks
+
+
+def test_suite_file_errors(tmp_path: Path) -> None:
+    from embbench.config import load_suite
+
+    bad = tmp_path / "s.toml"
+    bad.write_text('providers = ["glove"]\ntask = ["ws353"]\n')
+    with pytest.raises(EmbbenchError, match="unknown key\\(s\\) \\['task'\\]"):
+        load_suite(bad)
+    bad.write_text("providers = [{dim = 3}]\n")
+    with pytest.raises(EmbbenchError) as info:
+        load_suite(bad)
+    assert info.value.where == f"{bad}: providers[0]"
+    bad.write_text("providers = [\n")
+    with pytest.raises(EmbbenchError, match="not valid TOML"):
+        load_suite(bad)
