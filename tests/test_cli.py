@@ -14,8 +14,11 @@ def test_list_json(kind: str) -> None:
     result = run_cli("list", kind, "--json")
     assert result.returncode == 0, result.stderr
     names = {row["name"] for row in json.loads(result.stdout)}
-    expected = {"providers": {"onehot", "pca", "glove"}, "tasks": {"ws353", "semeval17", "google", "msr",
-                "word-similarity", "analogy"}, "datasets": {"ws353", "google", "sotu", "weat"}}[kind]  # fmt: skip
+    expected = {
+        "providers": {"onehot", "pca", "glove"},
+        "tasks": {"ws353", "semeval17", "google", "msr", "word-similarity", "analogy"},
+        "datasets": {"ws353", "google", "sotu", "weat"},
+    }[kind]
     assert expected <= names
 
 
@@ -28,8 +31,10 @@ def test_list_tables_and_plugins() -> None:
 
 
 def test_list_does_not_import_heavy_libraries() -> None:
-    code = "import sys; from embbench.cli import main; main(['list','providers','--json']); " \
-           "print(sorted(m for m in ('torch','gensim','sklearn','sentence_transformers') if m in sys.modules))"  # fmt: skip
+    code = (
+        "import sys; from embbench.cli import main; main(['list','providers','--json']); "
+        "print(sorted(m for m in ('torch','gensim','sklearn','sentence_transformers') if m in sys.modules))"
+    )
     import subprocess
     import sys
 
@@ -45,8 +50,21 @@ def test_run_rerun_and_leaderboard(tmp_path: Path, cache_dir: Path) -> None:
     records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
     assert len(records) == 4
     for record in records:
-        for key in ("provider", "provider_config", "task", "task_config", "status", "scores", "main_score", "coverage",
-                    "seconds", "dataset_sha256", "embbench_version", "plugin_versions", "created"):  # fmt: skip
+        for key in (
+            "provider",
+            "provider_config",
+            "task",
+            "task_config",
+            "status",
+            "scores",
+            "main_score",
+            "coverage",
+            "seconds",
+            "dataset_sha256",
+            "embbench_version",
+            "plugin_versions",
+            "created",
+        ):
             assert key in record, key
         assert record["status"] == "ok"
     glove_ws = next(r for r in records if r["provider"] == "glove" and r["task"] == "ws353")
@@ -76,8 +94,10 @@ def test_run_rerun_and_leaderboard(tmp_path: Path, cache_dir: Path) -> None:
 
 def test_suite_file(tmp_path: Path) -> None:
     suite = tmp_path / "suite.toml"
-    suite.write_text('providers = ["glove", {name = "glove", source = "glove-6b-50d", pooling = "max"}]\n'
-                     'tasks = ["mc30", {name = "word-similarity", dataset = "rg65", protocol = "gensim"}]\n')  # fmt: skip
+    suite.write_text(
+        'providers = ["glove", {name = "glove", source = "glove-6b-50d", pooling = "max"}]\n'
+        'tasks = ["mc30", {name = "word-similarity", dataset = "rg65", protocol = "gensim"}]\n'
+    )
     result = run_cli("run", "--suite", str(suite), "--results", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "r").glob("*.json"))) == 4

@@ -31,8 +31,11 @@ def fake_distribution(folder: Path, name: str, module_source: str, hook_source: 
 
 def test_broken_plugin_is_reported_and_others_work(tmp_path: Path) -> None:
     fake_distribution(tmp_path, "broken_plugin", "raise ImportError('needs libfoo 2.0')\n")
-    fake_distribution(tmp_path, "misspelled_plugin",
-                      "from embbench.hookspecs import hookimpl\n@hookimpl\ndef register_provider(register): pass\n")  # fmt: skip
+    fake_distribution(
+        tmp_path,
+        "misspelled_plugin",
+        "from embbench.hookspecs import hookimpl\n@hookimpl\ndef register_provider(register): pass\n",
+    )
     env = {"PYTHONPATH": str(tmp_path)}
     plugins = {p["name"]: p for p in json.loads(run_cli("plugins", "--json", env=env).stdout)}
     assert plugins["broken_plugin"]["status"] == "error"
@@ -42,8 +45,12 @@ def test_broken_plugin_is_reported_and_others_work(tmp_path: Path) -> None:
     assert plugins["glove"]["status"] == "ok"
     result = run_cli("run", "-p", "glove", "-t", "mc30", "--results", str(tmp_path / "r"), env=env)
     assert result.returncode == 0, result.stderr
-    strict = subprocess.run([sys.executable, "-c", "from embbench.plugins import Registry; Registry.load(strict=True)"],
-                            env={"PYTHONPATH": str(tmp_path)}, capture_output=True, text=True)  # fmt: skip
+    strict = subprocess.run(
+        [sys.executable, "-c", "from embbench.plugins import Registry; Registry.load(strict=True)"],
+        env={"PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
     assert "needs libfoo 2.0" in strict.stderr
 
 
@@ -128,16 +135,30 @@ def test_conformance_catches_defects(registry, cache_dir) -> None:
 @pytest.mark.slow
 def test_example_plugin_installs_and_runs(tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(ROOT / "plugins" / "embbench-example")], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(ROOT / "plugins" / "embbench-example"),
+        ],
+        check=True,
+    )
     env = {"PYTHONPATH": str(target)}
     listed = {p["name"]: p for p in json.loads(run_cli("list", "providers", "--json", env=env).stdout)}
     assert listed["char-ngram"]["plugin"] == "example"
     plugins = {p["name"]: p for p in json.loads(run_cli("plugins", "--json", env=env).stdout)}
     assert plugins["example"]["distribution"] == "embbench-example" and plugins["example"]["version"] == "0.1.0"
     results = tmp_path / "results"
-    result = run_cli("run", "-p", "char-ngram", "-p", "glove", "-t", "odd-one-out", "-t", "rg65",
-                     "--results", str(results), env=env)  # fmt: skip
+    result = run_cli(
+        "run", "-p", "char-ngram", "-p", "glove", "-t", "odd-one-out", "-t", "rg65", "--results", str(results), env=env
+    )
     assert result.returncode == 0, result.stderr
     records = {(r["provider"], r["task"]): r for r in (json.loads(p.read_text()) for p in results.glob("*.json"))}
     assert records["char-ngram", "odd-one-out"]["plugin_versions"] == {"embbench-example": "0.1.0"}

@@ -17,17 +17,31 @@ from embbench.results import Record, load_records
 
 
 def record(provider: str, task: str, value: float | None, higher: bool = True, status: str = "ok") -> Record:
-    return Record(key=f"{provider}{task}", provider=provider, provider_label=provider, provider_config={}, task=task,
-                  task_label=task, task_config={}, status=status, scores={"s": value}, main_score="s",
-                  higher_is_better=higher, embbench_version="0")  # fmt: skip
+    return Record(
+        key=f"{provider}{task}",
+        provider=provider,
+        provider_label=provider,
+        provider_config={},
+        task=task,
+        task_label=task,
+        task_config={},
+        status=status,
+        scores={"s": value},
+        main_score="s",
+        higher_is_better=higher,
+        embbench_version="0",
+    )
 
 
 def test_pivot_mean_rank_respects_direction_and_gaps() -> None:
     records = [
-        record("a", "t1", 0.9), record("b", "t1", 0.5), record("c", "t1", 0.5),
-        record("a", "bias", 0.4, higher=False), record("b", "bias", 0.1, higher=False),
+        record("a", "t1", 0.9),
+        record("b", "t1", 0.5),
+        record("c", "t1", 0.5),
+        record("a", "bias", 0.4, higher=False),
+        record("b", "bias", 0.1, higher=False),
         record("c", "bias", None, status="error"),
-    ]  # fmt: skip
+    ]
     table = pivot(records)
     assert table.loc["a", "t1"] == 0.9
     # t1: a=1, b=2, c=2 (ties share the better rank); bias (lower is better): b=1, a=2, c missing
@@ -43,8 +57,14 @@ def test_interrupted_run_keeps_finished_records(tmp_path: Path, registry, cache_
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run(["glove"], ["mc30", "rg65", "yp130"], tmp_path, registry=registry, cache_dir=cache_dir,
-            on_record=interrupt_after_two)  # fmt: skip
+        run(
+            ["glove"],
+            ["mc30", "rg65", "yp130"],
+            tmp_path,
+            registry=registry,
+            cache_dir=cache_dir,
+            on_record=interrupt_after_two,
+        )
     assert len(load_records(tmp_path)) == 2
     assert not list(tmp_path.glob("*.tmp"))
     records = run(["glove"], ["mc30", "rg65", "yp130"], tmp_path, registry=registry, cache_dir=cache_dir)

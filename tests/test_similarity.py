@@ -32,7 +32,7 @@ def test_gensim_protocol_equals_gensim(name, registry, context, glove, glove_kv,
 
 
 def test_gensim_restrict_vocab(registry, context, glove, glove_kv, tmp_path) -> None:
-    pearson, spearman, oov = glove_kv.evaluate_word_pairs(
+    _, spearman, oov = glove_kv.evaluate_word_pairs(
         str(three_column_copy(registry, "men", tmp_path)), restrict_vocab=5000
     )
     task = registry.make_task("men:protocol=gensim,restrict_vocab=5000")

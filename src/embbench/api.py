@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -70,6 +70,7 @@ class WordVectors:
             raise ValueError(f"{len(words)} words but {matrix.shape[0]} vectors")
         self.words = list(words)
         self.matrix = matrix
+        self.oov: Callable[[Sequence[str]], np.ndarray] | None = None  # subword vectors for unknown words (fastText)
 
     @property
     def dim(self) -> int:
@@ -168,13 +169,17 @@ class WordProvider(Provider):
         out = np.zeros((len(texts), vectors.dim), dtype=np.float32)
         pooling = getattr(self.options, "pooling", "mean")
         for i, text in enumerate(texts):
-            rows = [r for r in (vectors.lookup(t) for t in (tokenize(text) or [text])) if r is not None]
-            if not rows:
+            tokens = tokenize(text) or ([text] if text else [])
+            rows = [r for r in (vectors.lookup(t) for t in tokens) if r is not None]
+            blocks = [vectors.dense_rows(rows)] if rows else []
+            if vectors.oov is not None and len(rows) < len(tokens):
+                blocks.append(vectors.oov([t for t in tokens if vectors.lookup(t) is None]))
+            if not blocks:
                 continue  # no known token: a zero vector, which tasks count as not covered
-            block = vectors.dense_rows(rows)
+            block = np.concatenate(blocks)
             out[i] = block.max(axis=0) if pooling == "max" else block.sum(axis=0)
             if pooling == "mean":
-                out[i] /= len(rows)
+                out[i] /= len(block)
         return out
 
 

@@ -1,11 +1,14 @@
-"""Caching of fitted word vectors, keyed by provider, options and the exact input (corpus or base vectors)."""
+"""Caching of fitted providers, keyed by provider, options and the exact input (corpus or base vectors)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +17,7 @@ from embbench.api import Context, Provider, WordVectors
 from embbench.vectors import load_cached, save_cached
 
 CACHE_VERSION = 1
+Build = Callable[[Path], tuple[list[str], np.ndarray, dict[str, Any]]]
 
 
 def fit_key(provider: Provider, inputs: str) -> str:
@@ -23,22 +27,26 @@ def fit_key(provider: Provider, inputs: str) -> str:
 
 
 def cached_fit(
-    context: Context,
-    provider: Provider,
-    inputs: str,
-    build: Callable[[], tuple[list[str], np.ndarray, dict[str, Any]]],
-) -> tuple[WordVectors, dict[str, Any]]:
-    """Return the provider's vectors from the cache, or build, time and store them.
+    context: Context, provider: Provider, inputs: str, build: Build
+) -> tuple[WordVectors, dict[str, Any], Path]:
+    """The provider's vectors from the cache, or built, timed and stored there.
 
-    ``build`` returns (words, matrix, provenance); the stored provenance gains ``fit_seconds``.
+    ``build(folder)`` returns (words, matrix, provenance) and may save other artifacts (a model, a decoder)
+    into ``folder``; they are kept in the returned cache folder. Provenance gains ``fit_seconds``.
     """
     directory = context.cache_dir / "fitted" / provider.name / fit_key(provider, inputs)
-    if (directory / "meta.json").exists():
+    if not (directory / "meta.json").exists():
+        work = directory.with_name(directory.name + f".tmp{os.getpid()}")
+        work.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        try:
+            words, matrix, provenance = build(work)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        provenance = {**provenance, "fit_seconds": round(time.perf_counter() - start, 3)}
+        save_cached(directory, words, matrix, provenance, work=work)
         vectors, meta = load_cached(directory)
-        return vectors, {**meta, "from_cache": True}
-    start = time.perf_counter()
-    words, matrix, provenance = build()
-    provenance = {**provenance, "fit_seconds": round(time.perf_counter() - start, 3)}
-    save_cached(directory, words, matrix, provenance)
+        return vectors, {**meta, "from_cache": False}, directory
     vectors, meta = load_cached(directory)
-    return vectors, {**meta, "from_cache": False}
+    return vectors, {**meta, "from_cache": True}, directory

@@ -215,9 +215,12 @@ def _publish(work: Path, directory: Path, words: list[str], matrix: np.ndarray, 
     os.replace(work, directory)
 
 
-def save_cached(directory: Path, words: list[str], matrix: np.ndarray, meta: dict) -> None:
-    """Store vectors (e.g. a trained provider's) so that ``load_cached`` reloads them memory-mapped."""
-    work = directory.with_name(directory.name + f".tmp{os.getpid()}")
+def save_cached(directory: Path, words: list[str], matrix: np.ndarray, meta: dict, work: Path | None = None) -> None:
+    """Store vectors (e.g. a trained provider's) so that ``load_cached`` reloads them memory-mapped.
+
+    ``work``, if given, is a folder already holding other artifacts (a model file, a decoder) to keep beside them.
+    """
+    work = work or directory.with_name(directory.name + f".tmp{os.getpid()}")
     work.mkdir(parents=True, exist_ok=True)
     try:
         np.save(work / "vectors.npy", np.ascontiguousarray(matrix, dtype=np.float32))

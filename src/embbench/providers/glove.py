@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field, model_validator
 
 from embbench.api import Context, WordOptions, WordProvider, WordVectors
+from embbench.cooccurrence import cooccurrence
+from embbench.corpus import Corpus, load_corpus
 from embbench.errors import EmbbenchError, did_you_mean
 from embbench.hookspecs import hookimpl
+from embbench.training import cached_fit
 from embbench.vectors import VectorFormat, load_vectors
 
 
@@ -36,21 +40,44 @@ SOURCES: dict[str, Callable[[], tuple[WordVectors, dict[str, Any]]]] = {"glove-6
 
 
 class GloveOptions(WordOptions):
+    """``path=`` loads a file, ``corpus=`` trains on a corpus, otherwise the named ``source`` is used."""
+
     source: str | None = "glove-6b-50d"
     path: str | None = None
     format: VectorFormat = "auto"
+    corpus: str | None = None
+    dim: int = Field(50, ge=1)
+    window: int = Field(10, ge=1)
+    min_count: int = Field(5, ge=1)
+    epochs: int = Field(15, ge=1)
+    x_max: float = Field(100.0, gt=0)
+    alpha: float = Field(0.75, gt=0)
+    learning_rate: float = Field(0.05, gt=0)
+    seed: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, values: Any) -> Any:
+        if isinstance(values, dict) and (values.get("path") or values.get("corpus")):
+            if values.get("path") and values.get("corpus"):
+                raise ValueError("give path= (load vectors) or corpus= (train), not both")
+            values = {**values, "source": None}
+        return values
 
 
 class Glove(WordProvider):
     """Pretrained word vectors: ``path=`` any GloVe / word2vec file, else the named ``source``."""
 
     name = "glove"
-    description = "pretrained vectors: GloVe or word2vec text/binary file (path=), or a named source"
+    description = "GloVe: a vector file (path=), a named source, or trained on a corpus (corpus=)"
     Options: ClassVar = GloveOptions
 
     def fit(self, context: Context) -> Glove:
         if self.options.path:
             self.vectors_, self.provenance_ = load_vectors(self.options.path, self.options.format, context.cache_dir)
+        elif self.options.corpus:
+            corpus = load_corpus(self.options.corpus)
+            self.vectors_, self.provenance_, _ = cached_fit(context, self, corpus.sha256, lambda _: self._train(corpus))
         elif self.options.source in SOURCES:
             self.vectors_, self.provenance_ = SOURCES[self.options.source]()
         else:
@@ -59,6 +86,27 @@ class Glove(WordProvider):
                 "provider 'glove' option 'source'",
             )
         return self
+
+    def _train(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:
+        from embbench.glove_training import train_glove
+
+        options = self.options
+        words, _ = corpus.vocabulary(options.min_count)
+        if len(words) < 2:
+            raise EmbbenchError(
+                f"fewer than 2 words occur {options.min_count} times", "provider 'glove' option 'min_count'"
+            )
+        ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
+        counts = cooccurrence(ids, starts, len(words), options.window, weighting="harmonic").tocoo()
+        try:
+            vectors, costs = train_glove(counts, options.dim, options.epochs, options.x_max, options.alpha,
+                                         options.learning_rate, options.seed)  # fmt: skip
+        except FloatingPointError as exc:
+            raise EmbbenchError(str(exc), "provider 'glove' option 'learning_rate'") from None
+        provenance = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words),
+                      "nonzero_cooccurrences": int(counts.nnz), "cost_per_epoch": [round(c, 5) for c in costs],
+                      "seed": options.seed}  # fmt: skip
+        return words, vectors, provenance
 
     def provenance(self) -> dict[str, Any]:
         return self.provenance_

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.sparse
 from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider
+from embbench.cooccurrence import cooccurrence, ppmi
 from embbench.corpus import Corpus, load_corpus
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
@@ -28,34 +28,6 @@ class PCAOptions(WordOptions):
     seed: int = 0
 
 
-def cooccurrence(ids: np.ndarray, starts: np.ndarray, vocab_size: int, window: int) -> scipy.sparse.csr_matrix:
-    """Symmetric counts of word pairs at most ``window`` apart within a sentence (out-of-vocabulary ids < 0)."""
-    sentence = np.zeros(len(ids), dtype=np.int64)
-    sentence[starts[1:]] = 1
-    sentence = np.cumsum(sentence)
-    rows, cols = [], []
-    for offset in range(1, window + 1):
-        keep = (sentence[:-offset] == sentence[offset:]) & (ids[:-offset] >= 0) & (ids[offset:] >= 0)
-        rows.append(ids[:-offset][keep])
-        cols.append(ids[offset:][keep])
-    left, right = np.concatenate(rows), np.concatenate(cols)
-    counts = scipy.sparse.coo_matrix(
-        (np.ones(2 * len(left), dtype=np.float64), (np.r_[left, right], np.r_[right, left])),
-        shape=(vocab_size, vocab_size),
-    )
-    return counts.tocsr()
-
-
-def ppmi(counts: scipy.sparse.csr_matrix, cds: float) -> scipy.sparse.csr_matrix:
-    """Positive PMI with context-distribution smoothing (Levy, Goldberg & Dagan 2015)."""
-    word = np.asarray(counts.sum(axis=1)).ravel()
-    context = np.asarray(counts.sum(axis=0)).ravel() ** cds
-    coo = counts.tocoo()
-    pmi = np.log(coo.data) + np.log(context.sum()) - np.log(word[coo.row]) - np.log(context[coo.col])
-    keep = pmi > 0
-    return scipy.sparse.csr_matrix((pmi[keep], (coo.row[keep], coo.col[keep])), shape=counts.shape)
-
-
 class PCA(WordProvider):
     """PPMI + truncated SVD of a corpus (``U * S**eig``), or PCA of a base provider's vectors (``base=``)."""
 
@@ -72,10 +44,10 @@ class PCA(WordProvider):
                     "the base provider has no word vocabulary to reduce", "provider 'pca' option 'base'"
                 )
             inputs = f"base:{self.options.base}:{base.provenance()}"
-            self.vectors_, self.provenance_ = cached_fit(context, self, inputs, lambda: self._reduce(base_vectors))
+            self.vectors_, self.provenance_, _ = cached_fit(context, self, inputs, lambda _: self._reduce(base_vectors))
         else:
             corpus = load_corpus(self.options.corpus)
-            self.vectors_, self.provenance_ = cached_fit(context, self, corpus.sha256, lambda: self._svd(corpus))
+            self.vectors_, self.provenance_, _ = cached_fit(context, self, corpus.sha256, lambda _: self._svd(corpus))
         return self
 
     def _check_dim(self, available: int, what: str) -> None:

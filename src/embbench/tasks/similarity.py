@@ -82,32 +82,38 @@ class WordSimilarity(FileTask):
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         if self.options.protocol == "gensim":
-            gold, predicted = self._gensim_similarities(require_word_vectors(provider))
+            gold, predicted, subword_pairs = *self._gensim_similarities(require_word_vectors(provider)), 0
         else:
-            gold, predicted = self._similarities(provider)
-        scores = correlations(gold, predicted)
-        return TaskOutput(scores, n_items=len(self.pairs_), n_scored=len(gold))
+            gold, predicted, subword_pairs = self._similarities(provider)
+        details = {"pairs_with_subword_vectors": subword_pairs} if subword_pairs else {}
+        return TaskOutput(correlations(gold, predicted), n_items=len(self.pairs_), n_scored=len(gold), details=details)
 
-    def _similarities(self, provider: Provider) -> tuple[list[float], list[float]]:
+    def _similarities(self, provider: Provider) -> tuple[list[float], list[float], int]:
         vectors = provider.word_vectors()
         limit = self.options.restrict_vocab or (len(vectors) if vectors is not None else 0)
         words = sorted({w for a, b, _ in self.pairs_ for w in (a, b)})
+        subword: set[str] = set()
         if vectors is not None:
             rows = {w: vectors.lookup(w) for w in words}
             known = [w for w in words if rows[w] is not None and rows[w] < limit]
             matrix = vectors.dense_rows([rows[w] for w in known])
+            if vectors.oov is not None:  # fastText: unknown words get vectors from their character n-grams
+                subword = set(words) - set(known)
+                known += sorted(subword)
+                matrix = np.concatenate([matrix, vectors.oov(sorted(subword))])
         else:
             matrix = provider.embed(words)
             known = [w for w, row in zip(words, matrix, strict=True) if np.any(row)]
             matrix = matrix[[i for i, row in enumerate(matrix) if np.any(row)]]
         norms = np.linalg.norm(matrix, axis=1)
         unit = {w: v / n if n > 0 else v for w, v, n in zip(known, matrix, norms, strict=True)}
-        gold, predicted = [], []
+        gold, predicted, subword_pairs = [], [], 0
         for a, b, score in self.pairs_:
-            if a in unit and b in unit:
+            if a in unit and b in unit and (np.any(unit[a]) and np.any(unit[b])):
                 gold.append(score)
                 predicted.append(float(np.dot(unit[a], unit[b])))
-        return gold, predicted
+                subword_pairs += a in subword or b in subword
+        return gold, predicted, subword_pairs
 
     def _gensim_similarities(self, vectors: WordVectors) -> tuple[list[float], list[float]]:
         ok_vocab = gensim_vocabulary(vectors, self.options.restrict_vocab or GENSIM_RESTRICT_VOCAB)

@@ -1,0 +1,87 @@
+"""fastText (Bojanowski et al. 2017) via gensim: trained on a corpus, or loaded from .bin (with subwords) or .vec."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import Field
+
+from embbench.api import Context, WordVectors
+from embbench.errors import EmbbenchError
+from embbench.hookspecs import hookimpl
+from embbench.providers.gensim_base import GensimOptions, GensimTrained
+from embbench.training import fit_key
+from embbench.vectors import load_vectors
+
+MODEL_FILE = "fasttext.model"
+
+
+class FastTextOptions(GensimOptions):
+    min_n: int = Field(3, ge=1)
+    max_n: int = Field(6, ge=1)
+    bucket: int = Field(200_000, ge=1)
+
+
+class FastText(GensimTrained):
+    """Words are sums of character n-gram vectors, so out-of-vocabulary words get a vector from their subwords."""
+
+    name = "fasttext"
+    description = "gensim fastText trained on a corpus, or a .bin (subwords) / .vec file (path=)"
+    Options: ClassVar = FastTextOptions
+
+    def model_class(self) -> Any:
+        from gensim.models import FastText as GensimFastText
+
+        return GensimFastText
+
+    def model_parameters(self) -> dict[str, Any]:
+        return {"min_n": self.options.min_n, "max_n": self.options.max_n, "bucket": self.options.bucket}
+
+    def save_model(self, model: Any, folder: Path) -> None:
+        model.wv.save(str(folder / MODEL_FILE))
+
+    def after_fit(self) -> None:
+        self._attach_subwords(self.folder_ / MODEL_FILE)
+
+    def _attach_subwords(self, model_path: Path) -> None:
+        from gensim.models.fasttext import FastTextKeyedVectors
+
+        keyed = FastTextKeyedVectors.load(str(model_path), mmap="r")
+        self.vectors_.oov = lambda words: subword_vectors(keyed, words)
+
+    def load_pretrained(self, path: Path, context: Context) -> None:
+        if path.suffix != ".bin":
+            self.vectors_, self.provenance_ = load_vectors(path, "auto", context.cache_dir)
+            return  # a .vec file has no subword information
+        from gensim.models.fasttext import load_facebook_vectors
+
+        from embbench.datasets import sha256_file
+
+        folder = context.cache_dir / "fitted" / self.name / fit_key(self, str(path.resolve()))
+        model_path = folder / MODEL_FILE
+        if not model_path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                keyed = load_facebook_vectors(str(path))
+            except Exception as exc:
+                raise EmbbenchError(f"not a fastText .bin model: {exc}", str(path)) from None
+            keyed.save(str(model_path))
+        from gensim.models.fasttext import FastTextKeyedVectors
+
+        keyed = FastTextKeyedVectors.load(str(model_path), mmap="r")
+        self.vectors_ = WordVectors(list(keyed.index_to_key), keyed.vectors)
+        self.vectors_.oov = lambda words: subword_vectors(keyed, words)
+        self.provenance_ = {"path": str(path), "sha256": sha256_file(path)}
+
+
+def subword_vectors(keyed: Any, words: Sequence[str]) -> np.ndarray:
+    """Vectors of (out-of-vocabulary) words from their character n-grams; zero where a word has none."""
+    return np.array([keyed.get_vector(w) for w in words], dtype=np.float32).reshape(len(words), keyed.vector_size)
+
+
+@hookimpl
+def register_providers(register: Callable[..., None]) -> None:
+    register(FastText)

@@ -1,0 +1,114 @@
+"""Shared machinery of the gensim-trained providers (word2vec, fasttext): options, training, caching."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from embbench.api import Context, WordOptions, WordProvider
+from embbench.corpus import load_corpus
+from embbench.errors import EmbbenchError
+from embbench.training import cached_fit
+
+
+def stable_hash(text: str) -> int:
+    """A hash that does not change between processes (Python's ``hash`` is salted), so seeds reproduce."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+class GensimOptions(WordOptions):
+    """Hyperparameters shared by gensim's Word2Vec and FastText (names as in the papers)."""
+
+    corpus: str | None = "sotu"
+    path: str | None = None
+    architecture: Literal["skipgram", "cbow"] = "skipgram"
+    objective: Literal["negative", "hierarchical-softmax"] = "negative"
+    negative: int = Field(5, ge=1)
+    dim: int = Field(100, ge=1)
+    window: int = Field(5, ge=1)
+    min_count: int = Field(5, ge=1)
+    epochs: int = Field(5, ge=1)
+    sample: float = Field(1e-3, ge=0)
+    alpha: float = Field(0.025, gt=0)
+    seed: int = 0
+    workers: int = Field(1, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_replaces_corpus(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("path"):
+            values = {**values, "corpus": None}
+        return values
+
+
+class GensimTrained(WordProvider):
+    """Trains a gensim model on a corpus (cached by corpus sha256 and options) or loads a pretrained file."""
+
+    def model_class(self) -> Any:
+        raise NotImplementedError
+
+    def model_parameters(self) -> dict[str, Any]:
+        """Extra constructor arguments of the gensim model class."""
+        return {}
+
+    def load_pretrained(self, path: Path, context: Context) -> None:
+        raise NotImplementedError
+
+    def fit(self, context: Context) -> GensimTrained:
+        options = self.options
+        if options.path:
+            path = Path(options.path).expanduser()
+            if not path.is_file():
+                raise EmbbenchError("model file not found", f"provider '{self.name}' option 'path': {path}")
+            self.load_pretrained(path, context)
+            return self
+        corpus = load_corpus(options.corpus)
+        self.vectors_, self.provenance_, self.folder_ = cached_fit(context, self, corpus.sha256, self._train)
+        self.after_fit()
+        return self
+
+    def after_fit(self) -> None:
+        """Hook for subclasses that need more than the vectors from the cache folder."""
+
+    def _train(self, folder: Path) -> tuple[list[str], np.ndarray, dict[str, Any]]:
+        options = self.options
+        corpus = load_corpus(options.corpus)
+        words, _ = corpus.vocabulary(options.min_count)
+        if not words:
+            raise EmbbenchError(
+                f"no word occurs {options.min_count} times in corpus '{options.corpus}'",
+                f"provider '{self.name}' option 'min_count'",
+            )
+        model = self.model_class()(
+            sentences=[list(s) for s in corpus.sentences],
+            vector_size=options.dim,
+            window=options.window,
+            min_count=options.min_count,
+            sg=int(options.architecture == "skipgram"),
+            hs=int(options.objective == "hierarchical-softmax"),
+            negative=options.negative if options.objective == "negative" else 0,
+            sample=options.sample,
+            alpha=options.alpha,
+            epochs=options.epochs,
+            seed=options.seed,
+            workers=options.workers,
+            hashfxn=stable_hash,
+            **self.model_parameters(),
+        )
+        vectors = model.wv
+        if not np.isfinite(vectors.vectors).all():
+            raise EmbbenchError("training produced NaN or inf (try a smaller alpha)", f"provider '{self.name}'")
+        self.save_model(model, folder)
+        provenance = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "corpus_tokens": corpus.n_tokens,
+                      "seed": options.seed, "vocabulary": len(vectors)}  # fmt: skip
+        return list(vectors.index_to_key), vectors.vectors, provenance
+
+    def save_model(self, model: Any, folder: Path) -> None:
+        """Keep what later loads need beside the cached vectors (nothing by default)."""
+
+    def provenance(self) -> dict[str, Any]:
+        return self.provenance_

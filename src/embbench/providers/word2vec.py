@@ -1,0 +1,33 @@
+"""word2vec (Mikolov et al. 2013) trained with gensim on a corpus, or pretrained word2vec files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from embbench.api import Context
+from embbench.hookspecs import hookimpl
+from embbench.providers.gensim_base import GensimOptions, GensimTrained
+from embbench.vectors import load_vectors
+
+
+class Word2Vec(GensimTrained):
+    """Skip-gram or CBOW with negative sampling or hierarchical softmax (gensim), or ``path=`` a pretrained file."""
+
+    name = "word2vec"
+    description = "gensim word2vec trained on a corpus (skip-gram/CBOW), or a pretrained word2vec file (path=)"
+    Options: ClassVar = GensimOptions
+
+    def model_class(self) -> Any:
+        from gensim.models import Word2Vec as GensimWord2Vec
+
+        return GensimWord2Vec
+
+    def load_pretrained(self, path: Path, context: Context) -> None:
+        self.vectors_, self.provenance_ = load_vectors(path, "auto", context.cache_dir)
+
+
+@hookimpl
+def register_providers(register: Callable[..., None]) -> None:
+    register(Word2Vec)
