@@ -16,12 +16,16 @@ BATCH = 65536
 
 
 def _step(params: np.ndarray, squares: np.ndarray, rows: np.ndarray, grads: np.ndarray, rate: float) -> None:
-    """AdaGrad update of ``params[rows]`` with per-entry gradients summed per row."""
-    unique, inverse = np.unique(rows, return_inverse=True)
-    summed = np.zeros((len(unique), *grads.shape[1:]), dtype=grads.dtype)
-    np.add.at(summed, inverse, grads)
-    params[unique] -= rate * summed / np.sqrt(squares[unique])
-    squares[unique] += summed**2
+    """AdaGrad update of ``params`` with per-entry gradients summed per row (a sparse product does the sums)."""
+    size = params.shape[0]
+    selector = scipy.sparse.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), (size, len(rows))
+    )
+    summed = selector @ (grads if grads.ndim == 2 else grads[:, None])
+    touched = np.flatnonzero(selector.indptr[1:] > selector.indptr[:-1])
+    summed = summed[touched].reshape((len(touched), *params.shape[1:]))
+    params[touched] -= rate * summed / np.sqrt(squares[touched])
+    squares[touched] += summed**2
 
 
 def train_glove(

