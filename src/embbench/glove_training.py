@@ -4,7 +4,8 @@ Co-occurrence counts X_ij weighted by 1/distance within a symmetric window; the 
 objective  sum_ij f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2  with f(x) = min(1, (x / x_max)^alpha);
 AdaGrad updates (gradient-square accumulators start at 1, as in the reference C code); the final vectors are
 W + W~. Updates are applied in shuffled mini-batches of non-zero entries (gradients of repeated rows in a
-batch are summed), the vectorised equivalent of the reference implementation's Hogwild SGD.
+batch are summed; a batch holds at most two entries per word), the vectorised counterpart of the reference
+implementation's Hogwild SGD; with one entry per batch it is that SGD exactly (a test checks this).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 import scipy.sparse
 
 BATCH = 65536
+ENTRIES_PER_WORD = 2  # batches hold at most this many entries per vocabulary word, so few rows repeat within one
 
 
 def _step(params: np.ndarray, squares: np.ndarray, rows: np.ndarray, grads: np.ndarray, rate: float) -> None:
@@ -48,11 +50,12 @@ def train_glove(
     log_x = np.log(counts.data).astype(np.float32)
     weight = np.minimum(1.0, (counts.data / x_max) ** alpha).astype(np.float32)
     costs = []
+    batch_size = max(1, min(BATCH, ENTRIES_PER_WORD * size))
     for _ in range(epochs):
         order = rng.permutation(len(rows))
         total = 0.0
-        for start in range(0, len(order), BATCH):
-            batch = order[start : start + BATCH]
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
             i, j = rows[batch], cols[batch]
             wi, wj = words[i], contexts[j]
             diff = np.einsum("ij,ij->i", wi, wj) + word_bias[i] + context_bias[j] - log_x[batch]

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from embbench.api import Context, Provider, WordVectors
+from embbench.corpus import Corpus, load_corpus
+from embbench.errors import EmbbenchError
 from embbench.vectors import load_cached, save_cached
 
 CACHE_VERSION = 1
@@ -50,3 +52,20 @@ def cached_fit(
         return vectors, {**meta, "from_cache": False}, directory
     vectors, meta = load_cached(directory)
     return vectors, {**meta, "from_cache": True}, directory
+
+
+def provider_corpus(provider: Provider) -> Corpus:
+    """The corpus named by the provider's ``corpus`` option; problems name the provider and the option."""
+    try:
+        return load_corpus(provider.options.corpus)
+    except EmbbenchError as exc:
+        raise EmbbenchError(str(exc), f"provider '{provider.name}' option 'corpus'") from None
+
+
+def check_dim(provider: Provider, available: int, what: str) -> None:
+    """Refuse a ``dim`` option larger than what the data can give (e.g. the vocabulary size)."""
+    dim = provider.options.dim
+    if dim > available:
+        raise EmbbenchError(
+            f"dim={dim} is larger than the {what} ({available})", f"provider '{provider.name}' option 'dim'"
+        )

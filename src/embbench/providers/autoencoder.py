@@ -12,10 +12,9 @@ from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider
 from embbench.cooccurrence import cooccurrence, ppmi
-from embbench.corpus import load_corpus
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit
+from embbench.training import cached_fit, check_dim, provider_corpus
 
 DECODER_FILE = "decoder.pt"
 
@@ -70,7 +69,7 @@ class Autoencoder(WordProvider):
             words, inputs = base.words, base.matrix
             identity = f"base:{self.options.base}"
         else:
-            corpus = load_corpus(self.options.corpus)
+            corpus = provider_corpus(self)
             words, _ = corpus.vocabulary(self.options.min_count)
             ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
             inputs = ppmi(cooccurrence(ids, starts, len(words), self.options.window))[:, : self.options.contexts]
@@ -85,9 +84,7 @@ class Autoencoder(WordProvider):
         import torch
 
         options = self.options
-        if options.dim >= inputs.shape[1]:
-            raise EmbbenchError(f"dim={options.dim} is not smaller than the input size ({inputs.shape[1]})",
-                                "provider 'autoencoder' option 'dim'")  # fmt: skip
+        check_dim(self, min(inputs.shape[1] - 1, len(words)), "input size minus one or the vocabulary size")
         torch.manual_seed(options.seed)
         generator = np.random.default_rng(options.seed)
         encoder, decoder = build_network(inputs.shape[1], options)

@@ -10,9 +10,9 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from embbench.api import Context, WordOptions, WordProvider
-from embbench.corpus import load_corpus
+from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError
-from embbench.training import cached_fit
+from embbench.training import cached_fit, check_dim, provider_corpus
 
 
 def stable_hash(text: str) -> int:
@@ -66,23 +66,25 @@ class GensimTrained(WordProvider):
                 raise EmbbenchError("model file not found", f"provider '{self.name}' option 'path': {path}")
             self.load_pretrained(path, context)
             return self
-        corpus = load_corpus(options.corpus)
-        self.vectors_, self.provenance_, self.folder_ = cached_fit(context, self, corpus.sha256, self._train)
+        corpus = provider_corpus(self)
+        self.vectors_, self.provenance_, self.folder_ = cached_fit(
+            context, self, corpus.sha256, lambda folder: self._train(corpus, folder)
+        )
         self.after_fit()
         return self
 
     def after_fit(self) -> None:
         """Hook for subclasses that need more than the vectors from the cache folder."""
 
-    def _train(self, folder: Path) -> tuple[list[str], np.ndarray, dict[str, Any]]:
+    def _train(self, corpus: Corpus, folder: Path) -> tuple[list[str], np.ndarray, dict[str, Any]]:
         options = self.options
-        corpus = load_corpus(options.corpus)
         words, _ = corpus.vocabulary(options.min_count)
         if not words:
             raise EmbbenchError(
                 f"no word occurs {options.min_count} times in corpus '{options.corpus}'",
                 f"provider '{self.name}' option 'min_count'",
             )
+        check_dim(self, len(words), "vocabulary size")
         model = self.model_class()(
             sentences=[list(s) for s in corpus.sentences],
             vector_size=options.dim,

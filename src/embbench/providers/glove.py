@@ -12,10 +12,10 @@ from pydantic import Field, model_validator
 
 from embbench.api import Context, WordOptions, WordProvider, WordVectors
 from embbench.cooccurrence import cooccurrence
-from embbench.corpus import Corpus, load_corpus
+from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError, did_you_mean
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit
+from embbench.training import cached_fit, check_dim, provider_corpus
 from embbench.vectors import VectorFormat, load_vectors
 
 
@@ -76,7 +76,7 @@ class Glove(WordProvider):
         if self.options.path:
             self.vectors_, self.provenance_ = load_vectors(self.options.path, self.options.format, context.cache_dir)
         elif self.options.corpus:
-            corpus = load_corpus(self.options.corpus)
+            corpus = provider_corpus(self)
             self.vectors_, self.provenance_, _ = cached_fit(context, self, corpus.sha256, lambda _: self._train(corpus))
         elif self.options.source in SOURCES:
             self.vectors_, self.provenance_ = SOURCES[self.options.source]()
@@ -96,6 +96,7 @@ class Glove(WordProvider):
             raise EmbbenchError(
                 f"fewer than 2 words occur {options.min_count} times", "provider 'glove' option 'min_count'"
             )
+        check_dim(self, len(words), "vocabulary size")
         ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
         counts = cooccurrence(ids, starts, len(words), options.window, weighting="harmonic").tocoo()
         try:

@@ -10,8 +10,8 @@ import scipy.sparse
 from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider, WordVectors
-from embbench.corpus import load_corpus
 from embbench.hookspecs import hookimpl
+from embbench.training import provider_corpus
 
 
 class OneHotOptions(WordOptions):
@@ -28,7 +28,7 @@ class OneHot(WordProvider):
     Options: ClassVar = OneHotOptions
 
     def fit(self, context: Context) -> OneHot:
-        corpus = load_corpus(self.options.corpus)
+        corpus = provider_corpus(self)
         words, _ = corpus.vocabulary(self.options.min_count, self.options.max_vocab)
         self.vectors_ = WordVectors(words, scipy.sparse.identity(len(words), dtype=np.float32, format="csr"))
         self.provenance_ = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words)}

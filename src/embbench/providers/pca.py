@@ -10,10 +10,10 @@ from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider
 from embbench.cooccurrence import cooccurrence, ppmi
-from embbench.corpus import Corpus, load_corpus
+from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit
+from embbench.training import cached_fit, check_dim, provider_corpus
 
 
 class PCAOptions(WordOptions):
@@ -46,21 +46,15 @@ class PCA(WordProvider):
             inputs = f"base:{self.options.base}:{base.provenance()}"
             self.vectors_, self.provenance_, _ = cached_fit(context, self, inputs, lambda _: self._reduce(base_vectors))
         else:
-            corpus = load_corpus(self.options.corpus)
+            corpus = provider_corpus(self)
             self.vectors_, self.provenance_, _ = cached_fit(context, self, corpus.sha256, lambda _: self._svd(corpus))
         return self
-
-    def _check_dim(self, available: int, what: str) -> None:
-        if self.options.dim > available:
-            raise EmbbenchError(
-                f"dim={self.options.dim} is larger than the {what} ({available})", "provider 'pca' option 'dim'"
-            )
 
     def _svd(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:
         from sklearn.utils.extmath import randomized_svd
 
         words, _ = corpus.vocabulary(self.options.min_count, self.options.max_vocab)
-        self._check_dim(len(words) - 1, "vocabulary size minus one")
+        check_dim(self, len(words) - 1, "vocabulary size minus one")
         ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
         matrix = ppmi(cooccurrence(ids, starts, len(words), self.options.window), self.options.cds)
         u, s, _ = randomized_svd(matrix, self.options.dim, random_state=self.options.seed)
@@ -70,7 +64,7 @@ class PCA(WordProvider):
     def _reduce(self, base: Any) -> tuple[list[str], np.ndarray, dict[str, Any]]:
         from sklearn.decomposition import PCA as SkPCA
 
-        self._check_dim(min(base.dim, len(base)), "base dimension")
+        check_dim(self, min(base.dim, len(base)), "base dimension")
         matrix = base.dense_rows(np.arange(len(base)))
         reduced = SkPCA(self.options.dim, random_state=self.options.seed).fit_transform(matrix)
         return base.words, reduced, {"base": self.options.base, "base_dim": base.dim}
