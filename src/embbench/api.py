@@ -191,6 +191,10 @@ class TaskOutput:
     n_items: int
     n_scored: int
     details: dict[str, Any] = field(default_factory=dict)
+    resample: Callable[[np.ndarray], float | None] | None = None
+    """The main score recomputed on a resample (indices into the scored items), for a bootstrap CI."""
+    n_resample: int = 0
+    """How many items ``resample`` indexes (the scored items, or the task's own units such as tests)."""
 
     @property
     def coverage(self) -> float:

@@ -40,6 +40,7 @@ class Record(BaseModel):
     main_score: str = ""
     higher_is_better: bool = True
     coverage: float | None = None
+    ci95: list[float] | None = None
     n_items: int | None = None
     n_scored: int | None = None
     seconds: float = 0.0

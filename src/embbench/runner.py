@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from embbench.api import Context, Provider, Task
+from embbench.bootstrap import bootstrap_ci
 from embbench.config import Spec, parse_spec
 from embbench.datasets import default_cache_dir
 from embbench.errors import EmbbenchError, SkipTask
@@ -119,10 +120,12 @@ def evaluate_pair(provider: Planned, task: Planned, raise_errors: bool = False) 
             provider, task, status="error", error=_error_text(exc), seconds=round(time.perf_counter() - start, 3),
             details={"traceback": traceback.format_exc(limit=-8)},
         )  # fmt: skip
+    ci95 = bootstrap_ci(output.resample, output.n_resample) if output.resample else None
     return _new_record(
         provider,
         task,
         status="ok",
+        ci95=ci95,
         scores=output.scores,
         coverage=output.coverage,
         n_items=output.n_items,

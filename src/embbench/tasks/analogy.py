@@ -124,7 +124,9 @@ class Analogy(FileTask):
         else:
             rows, correct = self._embbench(vectors)
         scored = (rows >= 0).all(axis=1)
-        return TaskOutput(accuracies(self.questions_, correct, scored), len(self.questions_), int(scored.sum()))
+        hits = correct[self.main_score][scored]
+        return TaskOutput(accuracies(self.questions_, correct, scored), len(self.questions_), int(scored.sum()),
+                          resample=lambda sample: float(hits[sample].mean()), n_resample=len(hits))  # fmt: skip
 
     def _embbench(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         limit = min(self.options.restrict_vocab or len(vectors), len(vectors))

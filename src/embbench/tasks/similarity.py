@@ -86,7 +86,13 @@ class WordSimilarity(FileTask):
         else:
             gold, predicted, subword_pairs = self._similarities(provider)
         details = {"pairs_with_subword_vectors": subword_pairs} if subword_pairs else {}
-        return TaskOutput(correlations(gold, predicted), n_items=len(self.pairs_), n_scored=len(gold), details=details)
+        gold_array, predicted_array = np.array(gold), np.array(predicted)
+
+        def resample(rows: np.ndarray) -> float | None:
+            return correlations(list(gold_array[rows]), list(predicted_array[rows]))["spearman"]
+
+        return TaskOutput(correlations(gold, predicted), n_items=len(self.pairs_), n_scored=len(gold), details=details,
+                          resample=resample, n_resample=len(gold))  # fmt: skip
 
     def _similarities(self, provider: Provider) -> tuple[list[float], list[float], int]:
         vectors = provider.word_vectors()

@@ -1,0 +1,89 @@
+"""BLEU of text produced from embeddings: retrieval "generation" scored with sacrebleu's corpus BLEU.
+
+For each held-out source (a BBC article, or a user's source text), the output is the target (headline) of the
+nearest training source under the provider's embeddings (cosine); sacrebleu's corpus BLEU compares outputs
+with the held-out targets, and its signature is stored with the scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+from pydantic import Field
+
+from embbench.api import Provider, TaskOutput
+from embbench.errors import EmbbenchError
+from embbench.hookspecs import hookimpl
+from embbench.tasks.base import FileTask, FileTaskOptions
+from embbench.tasks.common import embed_checked, read_labelled
+
+
+def read_pairs_file(path: Path) -> tuple[list[str], list[str]]:
+    """(sources, targets) from ``source<TAB>target`` or the BBC layout ``label<TAB>title<TAB>text``."""
+    with open(path, encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\r\n").split("\t")
+    if header == ["label", "title", "text"]:
+        rows = read_labelled(path, ("label", "title", "text"))
+        return [r[2] for r in rows], [r[1] for r in rows]
+    rows = read_labelled(path, ("source", "target"))
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+class BleuOptions(FileTaskOptions):
+    test_fraction: float = Field(0.2, gt=0, lt=1)
+    seed: int = 0
+
+
+class RetrievalBleu(FileTask):
+    """Output the target of the nearest training source; corpus BLEU (sacrebleu) against held-out targets."""
+
+    name = "bleu"
+    description = "retrieval generation (nearest training source's target) scored by sacrebleu corpus BLEU"
+    Options: ClassVar = BleuOptions
+    main_score = "bleu"
+
+    def read(self, path: Path) -> None:
+        self.sources_, self.targets_ = read_pairs_file(path)
+        n_test = round(len(self.sources_) * self.options.test_fraction)
+        if n_test < 1 or n_test >= len(self.sources_):
+            raise EmbbenchError(
+                f"{len(self.sources_)} pairs with test_fraction={self.options.test_fraction} leave an empty split",
+                f"task '{self.registered_name}' option 'test_fraction'",
+            )
+        order = np.random.default_rng(self.options.seed).permutation(len(self.sources_))
+        self.test_, self.train_ = order[:n_test], order[n_test:]
+
+    def evaluate(self, provider: Provider) -> TaskOutput:
+        from sacrebleu.metrics import BLEU
+
+        vectors, covered = embed_checked(provider, self.sources_)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        unit = vectors / np.where(norms > 0, norms, 1)
+        train = self.train_[covered[self.train_]]
+        if len(train) == 0:
+            raise EmbbenchError("no training source has an embedding to retrieve from")
+        nearest = train[np.argmax(unit[self.test_] @ unit[train].T, axis=1)]
+        hypotheses = [self.targets_[i] for i in nearest]
+        references = [self.targets_[i] for i in self.test_]
+        bleu = BLEU()
+        score = bleu.corpus_score(hypotheses, [references])
+        stats = np.array(bleu._extract_corpus_statistics(hypotheses, [references]))  # per-sentence statistics
+
+        def resample(rows: np.ndarray) -> float:
+            return float(bleu._compute_score_from_stats(list(stats[rows].sum(axis=0))).score)
+
+        return TaskOutput(
+            {"bleu": float(score.score)}, n_items=len(self.test_), n_scored=int(covered[self.test_].sum()),
+            details={"signature": str(bleu.get_signature()), "seed": self.options.seed, "test_items": len(self.test_),
+                     "examples": [[h, r] for h, r in zip(hypotheses[:5], references[:5], strict=True)]},
+            resample=resample, n_resample=len(references),
+        )  # fmt: skip
+
+
+@hookimpl
+def register_tasks(register: Callable[..., None]) -> None:
+    register(RetrievalBleu)
+    register(RetrievalBleu, name="bbc-headlines", dataset="bbc")

@@ -1,0 +1,77 @@
+"""Direct bias of Bolukbasi et al. 2016: how far gender-neutral words lean along the gender direction.
+
+The gender direction g is the first principal component of the definitional pairs, each pair centred on
+its mean (unit vectors, as in the paper). DirectBias_c = mean over neutral words w of |cos(w, g)|^c; the
+neutral words are the bundled professions that are not in the gender-specific list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+from pydantic import Field
+
+from embbench.api import Provider, TaskOutput
+from embbench.errors import EmbbenchError, SkipTask
+from embbench.hookspecs import hookimpl
+from embbench.tasks.base import FileTask, FileTaskOptions
+from embbench.tasks.common import embed_checked
+
+
+def gender_direction(pairs: np.ndarray) -> np.ndarray:
+    """First principal component of the centred definitional pairs (pairs: n x 2 x d, unit rows)."""
+    from sklearn.decomposition import PCA
+
+    centred = (pairs - pairs.mean(axis=1, keepdims=True)).reshape(-1, pairs.shape[2])
+    return PCA(n_components=1).fit(centred).components_[0]
+
+
+class DirectBiasOptions(FileTaskOptions):
+    c: float = Field(1.0, gt=0)
+
+
+class DirectBias(FileTask):
+    """Mean |cos(w, g)|^c over neutral profession words (0 = no direct bias)."""
+
+    name = "direct-bias"
+    description = "Bolukbasi et al. 2016 direct gender bias of profession words (lower is less biased)"
+    Options: ClassVar = DirectBiasOptions
+    main_score = "direct_bias"
+    higher_is_better = False
+
+    def read(self, path: Path) -> None:
+        try:
+            gender = json.loads(path.read_text(encoding="utf-8"))["gender"]
+            specific = set(gender["specific_full"])
+            self.pairs_ = [tuple(p) for p in gender["definitional_pairs"]]
+            self.neutral_ = [p[0] for p in gender["professions"] if p[0] not in specific]
+        except (json.JSONDecodeError, KeyError, TypeError, IndexError) as exc:
+            raise EmbbenchError(f"expected the bolukbasi.json layout: {exc!r}", str(path)) from None
+
+    def evaluate(self, provider: Provider) -> TaskOutput:
+        words = [w for pair in self.pairs_ for w in pair]
+        vectors, covered = embed_checked(provider, words)
+        both = covered.reshape(-1, 2).all(axis=1)
+        if both.sum() < 2:
+            raise SkipTask("fewer than two definitional pairs are in the vocabulary")
+        unit = vectors / np.where(covered, np.linalg.norm(vectors, axis=1), 1)[:, None]
+        direction = gender_direction(unit.reshape(-1, 2, unit.shape[1])[both])
+        neutral, ok = embed_checked(provider, self.neutral_)
+        cosines = np.abs(neutral[ok] @ direction / np.linalg.norm(neutral[ok], axis=1)) ** self.options.c
+        if not len(cosines):
+            raise SkipTask("no neutral word is in the vocabulary")
+        return TaskOutput(
+            {"direct_bias": float(cosines.mean())}, n_items=len(self.neutral_), n_scored=int(ok.sum()),
+            details={"pairs_used": int(both.sum())},
+            resample=lambda rows: float(cosines[rows].mean()), n_resample=len(cosines),
+        )  # fmt: skip
+
+
+@hookimpl
+def register_tasks(register: Callable[..., None]) -> None:
+    register(DirectBias)
+    register(DirectBias, name="bolukbasi-direct-bias", dataset="bolukbasi")

@@ -1,0 +1,31 @@
+"""Shared reading of the text datasets (MR, BBC News, user files): labelled texts, and (source, target) pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from embbench.errors import EmbbenchError
+from embbench.tasks.common import read_labelled
+
+
+def read_texts(path: Path) -> tuple[list[str], list[str]]:
+    """Labels and texts from ``label<TAB>text`` or ``label<TAB>title<TAB>text`` (title and text joined)."""
+    with open(path, encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\r\n").split("\t")
+    if header == ["label", "title", "text"]:
+        rows = read_labelled(path, ("label", "title", "text"))
+        return [r[0] for r in rows], [f"{r[1]}. {r[2]}" for r in rows]
+    rows = read_labelled(path, ("label", "text"))
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def check_classes(labels: list[str], path: Path, minimum: int) -> None:
+    """At least two classes, each with at least ``minimum`` items."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    if len(counts) < 2:
+        raise EmbbenchError(f"only one class ({next(iter(counts))}); a task needs at least two", str(path))
+    small = sorted(c for c, n in counts.items() if n < minimum)
+    if small:
+        raise EmbbenchError(f"class(es) with fewer than {minimum} items: {', '.join(small[:5])}", str(path))

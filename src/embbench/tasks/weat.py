@@ -1,0 +1,170 @@
+"""WEAT (Caliskan, Bryson & Narayanan 2017) and, for sentence encoders, SEAT (May et al. 2019).
+
+For each test: s(w, A, B) = mean cos(w, a) - mean cos(w, b); the effect size is
+d = (mean_{x in X} s(x) - mean_{y in Y} s(y)) / std_{w in X u Y} s(w)   (sample std, ddof=1),
+and the one-sided p-value is the fraction of equal-size partitions (X_i, Y_i) of X u Y whose statistic
+sum_{X_i} s - sum_{Y_i} s exceeds the observed one: every partition when there are at most ``exact_limit`` of
+them, else ``permutations`` distinct partitions drawn uniformly (never the same partition twice).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from itertools import combinations
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from embbench.api import Provider, TaskOutput
+from embbench.errors import EmbbenchError, SkipTask
+from embbench.hookspecs import hookimpl
+from embbench.tasks.base import FileTask, FileTaskOptions
+from embbench.tasks.common import embed_checked
+
+SETS = ("first_target", "second_target", "first_attribute", "second_attribute")
+TEMPLATES = ("This is {}.", "That is {}.", "There is {}.", "Here is {}.", "{} is here.", "{} is there.")
+
+
+def association(targets: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """s(w, A, B) for each row of ``targets`` (all arrays unit-normalised)."""
+    return (targets @ first.T).mean(axis=1) - (targets @ second.T).mean(axis=1)
+
+
+def effect_size(s_x: np.ndarray, s_y: np.ndarray) -> float:
+    return float((s_x.mean() - s_y.mean()) / np.concatenate([s_x, s_y]).std(ddof=1))
+
+
+def _distinct_partitions(n: int, size: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` distinct random subsets of ``size`` of range(n), as a boolean (count x n) membership matrix."""
+    seen: set[bytes] = set()
+    chosen: list[np.ndarray] = []
+    while len(chosen) < count:
+        draws = np.argsort(rng.random((min(count, 20_000), n)), axis=1)[:, :size]
+        masks = np.zeros((len(draws), n), dtype=bool)
+        np.put_along_axis(masks, draws, True, axis=1)
+        for mask in masks:
+            key = np.packbits(mask).tobytes()
+            if key not in seen:
+                seen.add(key)
+                chosen.append(mask)
+                if len(chosen) == count:
+                    break
+    return np.array(chosen)
+
+
+def permutation_p_value(
+    s_x: np.ndarray, s_y: np.ndarray, permutations: int, exact_limit: int, seed: int
+) -> tuple[float, int, bool]:
+    """One-sided p-value, the number of partitions used, and whether the test was exact."""
+    s_all = np.concatenate([s_x, s_y])
+    n, size = len(s_all), len(s_x)
+    observed = s_x.sum()  # sum_X s - sum_Y s = 2 sum_X s - total, so comparing sums of X_i is equivalent
+    total = math.comb(n, size)
+    if total <= exact_limit:
+        subsets = np.fromiter((i for c in combinations(range(n), size) for i in c), dtype=np.int64).reshape(-1, size)
+        sums = s_all[subsets].sum(axis=1)
+        return float(np.mean(sums > observed + 1e-12)), total, True
+    masks = _distinct_partitions(n, size, min(permutations, total), np.random.default_rng(seed))
+    sums = masks.astype(np.float64) @ s_all
+    return float(np.mean(sums > observed + 1e-12)), len(masks), False
+
+
+class WeatOptions(FileTaskOptions):
+    mode: Literal["auto", "words", "sentences"] = "auto"
+    permutations: int = Field(100_000, ge=1)
+    exact_limit: int = Field(1_000_000, ge=1)
+    max_missing: float = Field(0.2, ge=0, le=1)
+    seed: int = 0
+
+
+class Weat(FileTask):
+    """All WEAT tests of a file; the main score is the mean |d| over the tests that could be run.
+
+    ``mode=sentences`` (automatic for providers without a word vocabulary) embeds each word through the
+    SEAT templates and treats the sentences as the sets. A word set that loses more than ``max_missing`` of
+    its words to the vocabulary is not shrunk: that test is reported as not run, with the missing words.
+    """
+
+    name = "weat"
+    description = "WEAT / SEAT effect sizes with permutation p-values (mean |d|, lower is less biased)"
+    Options: ClassVar = WeatOptions
+    main_score = "mean_abs_effect_size"
+    higher_is_better = False
+
+    def read(self, path: Path) -> None:
+        try:
+            tests = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise EmbbenchError(f"not valid JSON: {exc.msg}", f"{path}:{exc.lineno}") from None
+        if not isinstance(tests, list) or not tests:
+            raise EmbbenchError("expected a list of tests", str(path))
+        for number, test in enumerate(tests, start=1):
+            for key in SETS:
+                words = test.get(key, {}).get("words") if isinstance(test, dict) else None
+                if not isinstance(words, list) or len(words) < 2:
+                    raise EmbbenchError(f"test {number}: '{key}' needs a 'words' list of at least 2", str(path))
+        self.tests_ = tests
+
+    def _vectors(
+        self, provider: Provider, words: list[str], sentences: bool
+    ) -> tuple[list[str], list[str], np.ndarray]:
+        """(kept words, missing words, unit vectors of the kept words or of all their template sentences)."""
+        if sentences:
+            texts = [t.format(w) for w in words for t in TEMPLATES]
+            vectors, covered = embed_checked(provider, texts)
+            per_word = covered.reshape(len(words), len(TEMPLATES)).all(axis=1)
+            keep = np.repeat(per_word, len(TEMPLATES))
+            vectors = vectors[keep]
+        else:
+            vectors, per_word = embed_checked(provider, words)
+            vectors = vectors[per_word]
+        vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        kept = [w for w, ok in zip(words, per_word, strict=True) if ok]
+        return kept, [w for w, ok in zip(words, per_word, strict=True) if not ok], vectors
+
+    def evaluate(self, provider: Provider) -> TaskOutput:
+        sentences = self.options.mode == "sentences" or (
+            self.options.mode == "auto" and provider.word_vectors() is None
+        )
+        results: list[dict[str, Any]] = []
+        for number, test in enumerate(self.tests_, start=1):
+            result: dict[str, Any] = {"test": number, "name": self._name(test)}
+            sets = {key: self._vectors(provider, test[key]["words"], sentences) for key in SETS}
+            lost = {key: missing for key, (kept, missing, _) in sets.items()
+                    if len(missing) > self.options.max_missing * (len(kept) + len(missing))}  # fmt: skip
+            result["missing"] = {key: sets[key][1] for key in SETS if sets[key][1]}
+            if lost:
+                result["not_run"] = f"more than {self.options.max_missing:.0%} of the words missing in {sorted(lost)}"
+            else:
+                x, y, a, b = (sets[key][2] for key in SETS)
+                s_x, s_y = association(x, a, b), association(y, a, b)
+                p, used, exact = permutation_p_value(s_x, s_y, self.options.permutations, self.options.exact_limit,
+                                                     self.options.seed + number)  # fmt: skip
+                result.update(effect_size=effect_size(s_x, s_y), p_value=p, partitions=used, exact=exact)
+            results.append(result)
+        run = [r for r in results if "effect_size" in r]
+        if not run:
+            raise SkipTask("no WEAT test could be run: " + "; ".join(r["not_run"] for r in results))
+        magnitudes = np.array([abs(r["effect_size"]) for r in run])
+        scores: dict[str, float | None] = {"mean_abs_effect_size": float(magnitudes.mean())}
+        for r in results:
+            scores[f"weat{r['test']}/effect_size"] = r.get("effect_size")
+            scores[f"weat{r['test']}/p_value"] = r.get("p_value")
+        return TaskOutput(
+            scores, n_items=len(results), n_scored=len(run), details={"tests": results, "sentences": sentences},
+            resample=lambda rows: float(magnitudes[rows].mean()), n_resample=len(magnitudes),
+        )  # fmt: skip
+
+    @staticmethod
+    def _name(test: dict[str, Any]) -> str:
+        return " / ".join(test[key].get("name", key) for key in SETS)
+
+
+@hookimpl
+def register_tasks(register: Callable[..., None]) -> None:
+    register(Weat)
+    register(Weat, name="weat-caliskan", dataset="weat")
