@@ -107,6 +107,9 @@ def run_command(
     cache: Annotated[
         Path | None, typer.Option(help="cache folder [default: $EMBBENCH_CACHE or ~/.cache/embbench]")
     ] = None,
+    embedding_cache: Annotated[
+        bool, typer.Option(help="reuse embeddings of the same texts across tasks and runs")
+    ] = True,
 ) -> None:
     """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default."""
     from embbench.leaderboard import write_leaderboard
@@ -126,6 +129,7 @@ def run_command(
         bar = progress.add_task("running", total=None)
         records = run(
             plan.providers, plan.tasks, results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
+            embedding_cache=embedding_cache,
             on_start=lambda n: progress.update(bar, total=n),
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
         )  # fmt: skip

@@ -13,6 +13,7 @@ from embbench.api import Context, Provider, Task
 from embbench.bootstrap import bootstrap_ci
 from embbench.config import Spec, parse_spec
 from embbench.datasets import default_cache_dir
+from embbench.embedding_cache import CachingProvider
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.plugins import Registry
 from embbench.results import Record, existing_record, record_key, write_record
@@ -106,11 +107,14 @@ def _error_text(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, EmbbenchError) else f"{type(exc).__name__}: {exc}"
 
 
-def evaluate_pair(provider: Planned, task: Planned, raise_errors: bool = False) -> Record:
-    """Run one task on one fitted provider; an exception becomes an error record unless ``raise_errors``."""
+def evaluate_pair(
+    provider: Planned, task: Planned, raise_errors: bool = False, embeddings: CachingProvider | None = None
+) -> Record:
+    """Run one task on one fitted provider (through its embedding cache if given); an exception becomes an
+    error record unless ``raise_errors``."""
     start = time.perf_counter()
     try:
-        output = task.obj.evaluate(provider.obj)
+        output = task.obj.evaluate(embeddings or provider.obj)
     except SkipTask as exc:
         return _new_record(provider, task, status="skipped", error=str(exc), seconds=time.perf_counter() - start)
     except Exception as exc:
@@ -147,11 +151,13 @@ def run(
     cache_dir: Path | None = None,
     on_record: Callable[[Record], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    embedding_cache: bool = True,
 ) -> list[Record]:
     """Run every provider on every task, writing one record per pair under ``results_dir``.
 
     Pairs with a finished record are skipped (and returned) unless ``rerun``. A provider that fails to load
-    turns its pairs into error records; the rest of the grid still runs.
+    turns its pairs into error records; the rest of the grid still runs. Embeddings of the same texts are
+    computed once per provider and shared by tasks and later runs (``embedding_cache``).
     """
     registry = registry or Registry.load()
     context = Context(cache_dir or default_cache_dir(), registry)
@@ -189,6 +195,7 @@ def run(
                 keep(_new_record(provider, task, status="error", error=f"provider failed: {_error_text(exc)}",
                                  seconds=seconds))  # fmt: skip
             continue
+        cached = CachingProvider(provider.obj, context.cache_dir / "embeddings") if embedding_cache else None
         for task in pending:
-            keep(evaluate_pair(provider, task, raise_errors))
+            keep(evaluate_pair(provider, task, raise_errors, cached))
     return records
