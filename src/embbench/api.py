@@ -148,6 +148,10 @@ class Provider:
         """Facts about how the provider was built (corpus sha256, training seconds, ...), stored in records."""
         return {}
 
+    def resources(self) -> dict[str, float]:
+        """What one run of this provider needs from a cluster (Ray resource names: num_cpus, num_gpus)."""
+        return {"num_cpus": 1}
+
 
 class WordOptions(Options):
     """Options shared by word-level providers."""

@@ -110,6 +110,9 @@ def run_command(
     embedding_cache: Annotated[
         bool, typer.Option(help="reuse embeddings of the same texts across tasks and runs")
     ] = True,
+    jobs: Annotated[int, typer.Option(help="run this many providers at once in worker processes")] = 1,
+    executor: Annotated[str, typer.Option(help="local, or ray: one Ray task per provider")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address [default: start a local one]")] = None,
 ) -> None:
     """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default."""
     from embbench.leaderboard import write_leaderboard
@@ -129,7 +132,7 @@ def run_command(
         bar = progress.add_task("running", total=None)
         records = run(
             plan.providers, plan.tasks, results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
-            embedding_cache=embedding_cache,
+            embedding_cache=embedding_cache, jobs=jobs, executor=executor, ray_address=ray_address,
             on_start=lambda n: progress.update(bar, total=n),
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
         )  # fmt: skip

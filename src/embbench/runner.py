@@ -140,6 +140,43 @@ def evaluate_pair(
     )
 
 
+def run_provider(
+    provider: Planned,
+    tasks: list[Planned],
+    context: Context,
+    results_dir: Path,
+    keep: Callable[[Record, bool], None],
+    *,
+    rerun: bool = False,
+    raise_errors: bool = False,
+    embedding_cache: bool = True,
+) -> None:
+    """Fit one provider (only if some task still needs it) and run its pending tasks, handing each record to keep."""
+    pending = []
+    for task in tasks:
+        done = None if rerun else existing_record(results_dir, _new_record(provider, task, status="ok").filename())
+        if done is not None:
+            keep(done, False)
+        else:
+            pending.append(task)
+    if not pending:
+        return
+    start = time.perf_counter()
+    try:
+        provider.obj.fit(context)
+    except Exception as exc:
+        if raise_errors:
+            raise
+        seconds = round(time.perf_counter() - start, 3)
+        for task in pending:
+            keep(_new_record(provider, task, status="error", error=f"provider failed: {_error_text(exc)}",
+                             seconds=seconds), True)  # fmt: skip
+        return
+    cached = CachingProvider(provider.obj, context.cache_dir / "embeddings") if embedding_cache else None
+    for task in pending:
+        keep(evaluate_pair(provider, task, raise_errors, cached), True)
+
+
 def run(
     providers: Sequence[str | Spec],
     tasks: Sequence[str | Spec],
@@ -152,12 +189,19 @@ def run(
     on_record: Callable[[Record], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     embedding_cache: bool = True,
+    jobs: int = 1,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> list[Record]:
     """Run every provider on every task, writing one record per pair under ``results_dir``.
 
     Pairs with a finished record are skipped (and returned) unless ``rerun``. A provider that fails to load
     turns its pairs into error records; the rest of the grid still runs. Embeddings of the same texts are
     computed once per provider and shared by tasks and later runs (``embedding_cache``).
+
+    ``jobs > 1`` runs providers in that many worker processes; ``executor="ray"`` runs each provider (with
+    its tasks, which share its fitted state) as a Ray task on the cluster at ``ray_address`` (or a local one),
+    with the provider's resource request. Records are the same whichever executor runs them.
     """
     registry = registry or Registry.load()
     context = Context(cache_dir or default_cache_dir(), registry)
@@ -174,28 +218,14 @@ def run(
         if on_record:
             on_record(record)
 
-    for provider in planned_providers:
-        pending = []
-        for task in planned_tasks:
-            done = None if rerun else existing_record(results_dir, _new_record(provider, task, status="ok").filename())
-            if done is not None:
-                keep(done, write=False)
-            else:
-                pending.append(task)
-        if not pending:
-            continue
-        start = time.perf_counter()
-        try:
-            provider.obj.fit(context)
-        except Exception as exc:
-            if raise_errors:
-                raise
-            seconds = round(time.perf_counter() - start, 3)
-            for task in pending:
-                keep(_new_record(provider, task, status="error", error=f"provider failed: {_error_text(exc)}",
-                                 seconds=seconds))  # fmt: skip
-            continue
-        cached = CachingProvider(provider.obj, context.cache_dir / "embeddings") if embedding_cache else None
-        for task in pending:
-            keep(evaluate_pair(provider, task, raise_errors, cached))
+    options = {"rerun": rerun, "raise_errors": raise_errors, "embedding_cache": embedding_cache}
+    if jobs <= 1 and executor == "local":
+        for provider in planned_providers:
+            run_provider(provider, planned_tasks, context, results_dir, keep, **options)
+        return records
+    from embbench.executors import run_distributed
+
+    for record in run_distributed(planned_providers, [t.spec for t in planned_tasks], results_dir, context.cache_dir,
+                                  options, jobs=jobs, executor=executor, ray_address=ray_address):  # fmt: skip
+        keep(record, write=False)
     return records

@@ -139,6 +139,10 @@ class Bert(Provider):
             out[batch] = pooled.float().cpu().numpy()
         return out
 
+    def resources(self) -> dict[str, float]:
+        """One GPU when asked to run on CUDA, so Ray places it on a GPU node."""
+        return {"num_cpus": 1, "num_gpus": 1} if self.options.device == "cuda" else {"num_cpus": 1}
+
     def provenance(self) -> dict[str, Any]:
         return {"model": self.options.model, "device": self.device_, "dim": self.dimension()}
 
