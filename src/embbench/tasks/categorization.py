@@ -13,7 +13,7 @@ from embbench.api import Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import clustering_scores, embed_checked, purity, read_labelled
+from embbench.tasks.common import clustering_scores, embed_checked, purity, read_labelled, single_threaded
 
 CATEGORIZATION_SETS = ("ap", "bless", "battig", "essli2008")
 
@@ -55,7 +55,8 @@ class Categorization(FileTask):
             raise SkipTask(f"only {int(covered.sum())} of {len(words)} words are covered, fewer than {k} categories")
         points = vectors[covered]
         points = points / np.linalg.norm(points, axis=1, keepdims=True)
-        clusters = KMeans(k, n_init=self.options.n_init, random_state=self.options.seed).fit_predict(points)
+        with single_threaded():  # the same clusters whatever thread count the executor gives this process
+            clusters = KMeans(k, n_init=self.options.n_init, random_state=self.options.seed).fit_predict(points)
         return TaskOutput(
             clustering_scores(labels, clusters), n_items=len(words), n_scored=int(covered.sum()),
             details={"k": k, "seed": self.options.seed},

@@ -14,7 +14,7 @@ from embbench.api import Provider, TaskOutput
 from embbench.errors import SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked
+from embbench.tasks.common import embed_checked, single_threaded
 from embbench.tasks.text_tasks import check_classes, read_texts
 
 
@@ -43,12 +43,13 @@ class Clustering(FileTask):
         k = len(set(self.labels_))
         if covered.sum() < k:
             raise SkipTask(f"only {int(covered.sum())} texts are covered, fewer than {k} clusters")
-        runs = [
-            MiniBatchKMeans(k, batch_size=self.options.batch_size, n_init="auto", random_state=seed).fit_predict(
-                vectors[covered]
-            )
-            for seed in range(self.options.seeds)
-        ]
+        with single_threaded():  # the same clusters whatever thread count the executor gives this process
+            runs = [
+                MiniBatchKMeans(k, batch_size=self.options.batch_size, n_init="auto", random_state=seed).fit_predict(
+                    vectors[covered]
+                )
+                for seed in range(self.options.seeds)
+            ]
         scores = [metrics.v_measure_score(labels, clusters) for clusters in runs]
         first = runs[0]
         return TaskOutput(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn import metrics
@@ -47,6 +48,13 @@ def embed_checked(provider: Provider, texts: list[str]) -> tuple[np.ndarray, np.
     if vectors.ndim != 2 or vectors.shape[1] == 0:
         raise EmbbenchError(f"provider returned embeddings of shape {vectors.shape}; dimension 0 cannot be evaluated")
     return vectors, np.any(vectors != 0, axis=1)
+
+
+def single_threaded() -> Any:
+    """A context in which BLAS and OpenMP use one thread, so k-means gives bitwise the same result everywhere."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 def purity(labels: np.ndarray, clusters: np.ndarray) -> float:
