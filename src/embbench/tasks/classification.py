@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-from sklearn import metrics
 
 from embbench.api import Provider, TaskOutput
 from embbench.hookspecs import hookimpl
@@ -58,6 +57,7 @@ class Classification(FileTask):
         return pipeline, float(np.atleast_1d(model.C_)[0])
 
     def evaluate(self, provider: Provider) -> TaskOutput:
+        from sklearn import metrics
         from sklearn.model_selection import StratifiedKFold
 
         vectors, covered = embed_checked(provider, self.texts_)

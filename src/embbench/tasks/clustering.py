@@ -8,7 +8,6 @@ from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
-from sklearn import metrics
 
 from embbench.api import Provider, TaskOutput
 from embbench.errors import SkipTask
@@ -36,6 +35,7 @@ class Clustering(FileTask):
         check_classes(self.labels_, path, minimum=2)
 
     def evaluate(self, provider: Provider) -> TaskOutput:
+        from sklearn import metrics
         from sklearn.cluster import MiniBatchKMeans
 
         vectors, covered = embed_checked(provider, self.texts_)

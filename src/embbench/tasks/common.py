@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn import metrics
 
 from embbench.api import Provider
 from embbench.datasets import iter_data_lines
@@ -59,11 +58,15 @@ def single_threaded() -> Any:
 
 def purity(labels: np.ndarray, clusters: np.ndarray) -> float:
     """Fraction of items whose cluster's majority label is their own label."""
+    from sklearn import metrics
+
     table = metrics.cluster.contingency_matrix(labels, clusters)
     return float(table.max(axis=0).sum() / table.sum())
 
 
 def clustering_scores(labels: np.ndarray, clusters: np.ndarray) -> dict[str, float]:
+    from sklearn import metrics
+
     return {
         "purity": purity(labels, clusters),
         "v_measure": float(metrics.v_measure_score(labels, clusters)),
