@@ -14,10 +14,11 @@ from embbench.api import Context
 from embbench.plugins import Registry
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cache")
-    os.environ["EMBBENCH_CACHE"] = str(path)
+    os.environ["EMBBENCH_CACHE"] = str(path)  # the CLI tests' subprocesses share it; nothing touches ~/.cache
+    os.environ["HF_HUB_OFFLINE"] = "1"
     return path
 
 
