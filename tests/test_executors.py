@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from embbench import run
+from embbench.hookspecs import hookimpl
+from embbench.plugins import Registry
 
 PROVIDERS = ["glove", "pca:base=glove,dim=10", "onehot:max_vocab=3000"]
 TASKS = ["ws353", "ap", "mc30"]
@@ -46,3 +49,35 @@ def test_bert_asks_for_a_gpu_on_cuda(registry) -> None:
     assert registry.make_provider("bert:device=cuda").resources() == {"num_cpus": 1, "num_gpus": 1}
     assert registry.make_provider("bert:device=cpu").resources() == {"num_cpus": 1}
     assert registry.make_provider("glove").resources() == {"num_cpus": 1}
+
+
+class CountingGlove:
+    """A plugin whose provider counts the embed() calls that reach it (GloVe underneath)."""
+
+    calls: ClassVar[list[int]] = []
+
+    @hookimpl
+    def register_providers(self, register):
+        from embbench.providers.glove import Glove
+
+        class Counting(Glove):
+            name = "counting-glove"
+
+            def embed(inner, texts):
+                CountingGlove.calls.append(len(texts))
+                return super().embed(texts)
+
+        register(Counting)
+
+
+def test_embeddings_are_computed_once_across_tasks_and_runs(tmp_path: Path, cache_dir) -> None:
+    registry = Registry.load(extra=[CountingGlove()])
+    tasks = ["bbc-clustering:seeds=1", "bbc-classification:folds=2,inner_folds=2"]  # the same 2,225 texts
+    first = run(["counting-glove"], tasks, tmp_path / "a", registry=registry, cache_dir=cache_dir)
+    assert [n for n in CountingGlove.calls if n == 2225] == [2225]
+    run(["counting-glove"], tasks, tmp_path / "b", registry=registry, cache_dir=cache_dir)  # a new run, same cache
+    assert [n for n in CountingGlove.calls if n == 2225] == [2225]
+    uncached = run(["counting-glove"], tasks, tmp_path / "c", registry=registry, cache_dir=cache_dir,
+                   embedding_cache=False)  # fmt: skip
+    assert [n for n in CountingGlove.calls if n == 2225] == [2225, 2225, 2225]
+    assert comparable(first) == comparable(uncached)
