@@ -95,6 +95,19 @@ class WordVectors:
             index.setdefault(word.lower(), i)
         return index
 
+    def folded_rows(self, limit: int) -> dict[str, list[int]]:
+        """Upper-cased word -> its rows among the first ``limit``, most frequent first (gensim's case folding).
+
+        Cached per limit, so several tasks on the same vectors build it once.
+        """
+        cache = self.__dict__.setdefault("_folded_rows", {})
+        if limit not in cache:
+            rows: dict[str, list[int]] = {}
+            for i, word in enumerate(self.words[:limit]):
+                rows.setdefault(word.upper(), []).append(i)
+            cache[limit] = rows
+        return cache[limit]
+
     def lookup(self, word: str) -> int | None:
         """Row of ``word``: exact spelling first, then its lower-case form; None when out of vocabulary."""
         row = self.index.get(word)

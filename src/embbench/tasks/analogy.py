@@ -21,7 +21,6 @@ from embbench.wordsearch import Score, nearest, products, unit_block, unit_rows
 Method = Literal["3cosadd", "3cosmul"]
 COSMUL_EPSILON = 1e-3  # Levy & Goldberg 2014
 QUESTION_BATCH = 2048
-GENSIM_TOP_N = 5
 
 
 def cos_add(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Score:
@@ -145,10 +144,16 @@ class Analogy(FileTask):
         return rows, correct
 
     def _gensim(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """gensim's rule: the first of its top 5 (question rows excluded) whose upper case is not a question word.
+
+        Excluding every row whose upper case is a question word and taking the best remaining row is the same
+        answer (unless more than four spellings of the question words outrank it, when gensim's answer is a
+        question word and therefore wrong anyway), and needs only an argmax instead of a top-5 per question.
+        """
         limit = self.options.restrict_vocab or GENSIM_RESTRICT_VOCAB
         ok_vocab = gensim_vocabulary(vectors, limit)
         upper = [tuple(w.upper() for w in q.words) for q in self.questions_]
-        rows = np.array([[ok_vocab.get(w, -1) for w in q] for q in upper], dtype=np.int64)
+        rows = np.array([[ok_vocab[w][0] if w in ok_vocab else -1 for w in q] for q in upper], dtype=np.int64)
         covered = np.flatnonzero((rows >= 0).all(axis=1))
         correct = np.zeros(len(rows), dtype=bool)
         for start in range(0, len(covered), QUESTION_BATCH):
@@ -156,19 +161,16 @@ class Analogy(FileTask):
             a, b, c = (vectors.dense_rows(r) / vectors.norms[r][:, None] for r in rows[batch, :3].T)
             mean = (np.zeros_like(a) + b + c - a) / np.float32(3)  # gensim's get_mean_vector, in its order
             mean /= np.linalg.norm(mean, axis=1, keepdims=True)
+            spellings = [[r for w in upper[q][:3] for r in ok_vocab[w]] for q in batch]
+            exclude = np.full((len(batch), max(map(len, spellings))), -1, dtype=np.int64)
+            for i, found in enumerate(spellings):
+                exclude[i, : len(found)] = found
 
             def cosine(block: np.ndarray, norms: np.ndarray, mean: np.ndarray = mean) -> np.ndarray:
-                return products(mean, block) / norms[None, :]
+                return products(mean, block) / norms[None, :]  # gensim: dot(vectors, mean) / norms
 
-            top = nearest(vectors, limit, cosine, exclude=rows[batch, :3], k=GENSIM_TOP_N)
-            for question, candidates in zip(batch, top, strict=True):
-                qa, qb, qc, expected = upper[question]
-                predicted = None
-                for row in candidates:  # gensim takes the first of its top 5 that is not a question word
-                    predicted = vectors.words[row].upper()
-                    if predicted in ok_vocab and predicted not in (qa, qb, qc):
-                        break
-                correct[question] = predicted == expected
+            best = nearest(vectors, limit, cosine, exclude=exclude)[:, 0]
+            correct[batch] = [vectors.words[r].upper() == upper[q][3] for r, q in zip(best, batch, strict=True)]
         return rows, {"3cosadd": correct}
 
 

@@ -57,9 +57,9 @@ def correlations(gold: list[float], predicted: list[float]) -> dict[str, float |
     }
 
 
-def gensim_vocabulary(vectors: WordVectors, restrict_vocab: int) -> dict[str, int]:
-    """gensim's ``ok_vocab``: upper-cased first ``restrict_vocab`` words, the first spelling winning."""
-    return {w.upper(): i for i, w in reversed(list(enumerate(vectors.words[:restrict_vocab])))}
+def gensim_vocabulary(vectors: WordVectors, restrict_vocab: int) -> dict[str, list[int]]:
+    """gensim's ``ok_vocab``: upper-cased first ``restrict_vocab`` words; the first spelling is the word's row."""
+    return vectors.folded_rows(restrict_vocab)
 
 
 class SimilarityOptions(FileTaskOptions):
@@ -127,7 +127,7 @@ class WordSimilarity(FileTask):
         for a, b, score in self.pairs_:
             a, b = a.upper(), b.upper()
             if a in ok_vocab and b in ok_vocab:
-                va, vb = vectors.dense_rows([ok_vocab[a], ok_vocab[b]])
+                va, vb = vectors.dense_rows([ok_vocab[a][0], ok_vocab[b][0]])
                 gold.append(score)
                 predicted.append(float(np.dot(va / np.linalg.norm(va), vb / np.linalg.norm(vb))))
         return gold, predicted
