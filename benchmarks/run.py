@@ -67,7 +67,7 @@ def bench_analogy(work: Path) -> None:
         row(f"analogy, Google 19,544 questions, GloVe 6B 50d, {restrict:,} words, {label}", ours,
             gensim_s, "gensim evaluate_word_analogies",
             f"{same} ({result['3cosadd']:.4f}); peak RSS {mb:.0f} MiB vs {gensim_mb:.0f} MiB")  # fmt: skip
-    floor_s, _, floor = measure(cases.matmul_floor, restrict, 19_544)
+    _, _, floor = measure(cases.matmul_floor, restrict, 19_544)
     row("the floor: the one (300,000 x 50) x (50 x 19,544) product, blocked, nothing else", floor, None, "",
         f"3CosAdd above takes {ours / floor:.1f}x this")  # fmt: skip
 
@@ -85,8 +85,9 @@ def bench_similarity(work: Path) -> None:
     _, _, gensim = measure(cases.gensim_similarity, files)
     _, _, ours = measure(cases.embbench_similarity, list(SIMILARITY))
     same = all(abs(a - b) < 1e-12 for a, b in zip(gensim["scores"], ours["scores"], strict=True))
+    note = "same Spearman on all 13" if same else "DIFFERENT Spearman"
     row("word similarity, all 13 sets, GloVe 6B 50d, protocol=gensim (vectors already in memory)", ours["seconds"],
-        gensim["seconds"], "gensim evaluate_word_pairs", "same Spearman on all 13" if same else "DIFFERENT Spearman")  # fmt: skip
+        gensim["seconds"], "gensim evaluate_word_pairs", note)  # fmt: skip
 
 
 def bench_weat(work: Path) -> None:
@@ -152,8 +153,9 @@ def main() -> None:
     store.write_text(json.dumps(saved, indent=2))
     lines = [row for name in BENCHES if name in saved for row in saved[name]["rows"]]
     machines = sorted({saved[name]["machine"] for name in saved})
-    args.out.write_text(f"Measured by `python benchmarks/run.py` on {', '.join(machines)}; each operation in its own "
-                        "process, embbench and the alternative in the same run.\n\n" + "\n".join(HEADER + lines) + "\n")  # fmt: skip
+    intro = (f"Measured by `python benchmarks/run.py` on {', '.join(machines)}; each operation in its own process, "
+             "embbench and the alternative in the same run.")  # fmt: skip
+    args.out.write_text(intro + "\n\n" + "\n".join(HEADER + lines) + "\n")
 
 
 if __name__ == "__main__":
