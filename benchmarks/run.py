@@ -32,8 +32,8 @@ HEADER = ["| operation | embbench | alternative | ratio | notes |", "|---|---:|-
 
 def row(what: str, embbench: float, other: float | None, other_name: str, note: str) -> None:
     ratio = f"**{other / embbench:.1f}x** faster" if other else "–"
-    other_cell = f"{other:.2f} s" if other else "–"
-    line = f"| {what} | {embbench:.3f} s | {other_cell} ({other_name}) | {ratio} | {note} |"
+    other_cell = f"{other:.2f} s ({other_name})" if other else "–"
+    line = f"| {what} | {embbench:.3f} s | {other_cell} | {ratio} | {note} |"
     ROWS.append(line)
     print(line, flush=True)
 
