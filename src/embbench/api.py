@@ -177,6 +177,11 @@ class WordProvider(Provider):
 
     Options: ClassVar[type[Options]] = WordOptions
     vectors_: WordVectors
+    provenance_: dict[str, Any]
+
+    def provenance(self) -> dict[str, Any]:
+        """What ``fit`` recorded in ``provenance_`` (corpus or file sha256, fit time, ...)."""
+        return getattr(self, "provenance_", {})
 
     def word_vectors(self) -> WordVectors:
         return self.vectors_

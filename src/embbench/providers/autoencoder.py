@@ -122,9 +122,6 @@ class Autoencoder(WordProvider):
         with torch.inference_mode():
             return decoder(torch.from_numpy(np.asarray(codes, dtype=np.float32))).numpy()
 
-    def provenance(self) -> dict[str, Any]:
-        return self.provenance_
-
 
 def _dense(inputs: Any, rows: np.ndarray) -> np.ndarray:
     block = inputs[rows]

@@ -111,6 +111,3 @@ class GensimTrained(WordProvider):
 
     def save_model(self, model: Any, folder: Path) -> None:
         """Keep what later loads need beside the cached vectors (nothing by default)."""
-
-    def provenance(self) -> dict[str, Any]:
-        return self.provenance_

@@ -109,9 +109,6 @@ class Glove(WordProvider):
                       "seed": options.seed}  # fmt: skip
         return words, vectors, provenance
 
-    def provenance(self) -> dict[str, Any]:
-        return self.provenance_
-
 
 @hookimpl
 def register_providers(register: Callable[..., None]) -> None:

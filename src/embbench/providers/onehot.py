@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse
@@ -33,9 +33,6 @@ class OneHot(WordProvider):
         self.vectors_ = WordVectors(words, scipy.sparse.identity(len(words), dtype=np.float32, format="csr"))
         self.provenance_ = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words)}
         return self
-
-    def provenance(self) -> dict[str, Any]:
-        return self.provenance_
 
 
 @hookimpl

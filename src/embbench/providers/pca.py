@@ -69,9 +69,6 @@ class PCA(WordProvider):
         reduced = SkPCA(self.options.dim, random_state=self.options.seed).fit_transform(matrix)
         return base.words, reduced, {"base": self.options.base, "base_dim": base.dim}
 
-    def provenance(self) -> dict[str, Any]:
-        return self.provenance_
-
 
 @hookimpl
 def register_providers(register: Callable[..., None]) -> None:
