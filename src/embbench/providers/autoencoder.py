@@ -120,7 +120,7 @@ class Autoencoder(WordProvider):
         _, decoder = build_network(saved["inputs"], self.options)
         decoder.load_state_dict(saved["decoder"])
         with torch.inference_mode():
-            return decoder(torch.from_numpy(np.asarray(codes, dtype=np.float32))).numpy()
+            return decoder(torch.from_numpy(np.array(codes, dtype=np.float32))).numpy()  # a writable copy
 
 
 def _dense(inputs: Any, rows: np.ndarray) -> np.ndarray:
