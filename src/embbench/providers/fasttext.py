@@ -44,12 +44,9 @@ class FastText(GensimTrained):
         model.wv.save(str(folder / MODEL_FILE))
 
     def after_fit(self) -> None:
-        self._attach_subwords(self.folder_ / MODEL_FILE)
+        self._attach_subwords(load_keyed(self.folder_ / MODEL_FILE))
 
-    def _attach_subwords(self, model_path: Path) -> None:
-        from gensim.models.fasttext import FastTextKeyedVectors
-
-        keyed = FastTextKeyedVectors.load(str(model_path), mmap="r")
+    def _attach_subwords(self, keyed: Any) -> None:
         self.vectors_.oov = lambda words: subword_vectors(keyed, words)
 
     def load_pretrained(self, path: Path, context: Context) -> None:
@@ -69,12 +66,17 @@ class FastText(GensimTrained):
             except Exception as exc:
                 raise EmbbenchError(f"not a fastText .bin model: {exc}", str(path)) from None
             keyed.save(str(model_path))
-        from gensim.models.fasttext import FastTextKeyedVectors
-
-        keyed = FastTextKeyedVectors.load(str(model_path), mmap="r")
+        keyed = load_keyed(model_path)
         self.vectors_ = WordVectors(list(keyed.index_to_key), keyed.vectors)
-        self.vectors_.oov = lambda words: subword_vectors(keyed, words)
+        self._attach_subwords(keyed)
         self.provenance_ = {"path": str(path), "sha256": sha256_file(path)}
+
+
+def load_keyed(model_path: Path) -> Any:
+    """A saved FastTextKeyedVectors, memory-mapped."""
+    from gensim.models.fasttext import FastTextKeyedVectors
+
+    return FastTextKeyedVectors.load(str(model_path), mmap="r")
 
 
 def subword_vectors(keyed: Any, words: Sequence[str]) -> np.ndarray:

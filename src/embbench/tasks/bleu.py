@@ -23,13 +23,9 @@ from embbench.tasks.common import embed_checked, read_labelled
 
 def read_pairs_file(path: Path) -> tuple[list[str], list[str]]:
     """(sources, targets) from ``source<TAB>target`` or the BBC layout ``label<TAB>title<TAB>text``."""
-    with open(path, encoding="utf-8") as handle:
-        header = handle.readline().rstrip("\r\n").split("\t")
-    if header == ["label", "title", "text"]:
-        rows = read_labelled(path, ("label", "title", "text"))
-        return [r[2] for r in rows], [r[1] for r in rows]
-    rows = read_labelled(path, ("source", "target"))
-    return [r[0] for r in rows], [r[1] for r in rows]
+    rows = read_labelled(path, ("source", "target"), ("label", "title", "text"))
+    source, target = (0, 1) if len(rows[0]) == 2 else (2, 1)  # BBC: the article is the source, its title the target
+    return [r[source] for r in rows], [r[target] for r in rows]
 
 
 class BleuOptions(FileTaskOptions):

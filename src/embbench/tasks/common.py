@@ -12,8 +12,8 @@ from embbench.datasets import iter_data_lines
 from embbench.errors import EmbbenchError
 
 
-def read_labelled(path: Path, columns: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """Rows of a TSV file with a header naming ``columns`` (first the label or word), checked field by field.
+def read_labelled(path: Path, *layouts: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Rows of a TSV file whose header is one of ``layouts`` (column names), checked field by field.
 
     Fields may be double-quoted (with ``""`` for a quote inside), as in the bundled BBC News file.
     """
@@ -25,8 +25,10 @@ def read_labelled(path: Path, columns: tuple[str, ...]) -> list[tuple[str, ...]]
     if header is None:
         raise EmbbenchError("the file is empty", str(path))
     number, text = header
-    if tuple(text.split("\t")[: len(columns)]) != columns:
-        raise EmbbenchError(f"expected a header {'<TAB>'.join(columns)}, found {text[:80]!r}", f"{path}:{number}")
+    columns = next((layout for layout in layouts if tuple(text.split("\t")) == layout), None)
+    if columns is None:
+        expected = " or ".join("<TAB>".join(layout) for layout in layouts)
+        raise EmbbenchError(f"expected a header {expected}, found {text[:80]!r}", f"{path}:{number}")
     for number, text in lines:
         fields = next(csv.reader([text], delimiter="\t"))
         if len(fields) != len(columns):

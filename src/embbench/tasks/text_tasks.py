@@ -10,13 +10,8 @@ from embbench.tasks.common import read_labelled
 
 def read_texts(path: Path) -> tuple[list[str], list[str]]:
     """Labels and texts from ``label<TAB>text`` or ``label<TAB>title<TAB>text`` (title and text joined)."""
-    with open(path, encoding="utf-8") as handle:
-        header = handle.readline().rstrip("\r\n").split("\t")
-    if header == ["label", "title", "text"]:
-        rows = read_labelled(path, ("label", "title", "text"))
-        return [r[0] for r in rows], [f"{r[1]}. {r[2]}" for r in rows]
-    rows = read_labelled(path, ("label", "text"))
-    return [r[0] for r in rows], [r[1] for r in rows]
+    rows = read_labelled(path, ("label", "text"), ("label", "title", "text"))
+    return [r[0] for r in rows], [". ".join(r[1:]) for r in rows]
 
 
 def check_classes(labels: list[str], path: Path, minimum: int) -> None:
