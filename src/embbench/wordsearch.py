@@ -21,8 +21,7 @@ BLOCK_ELEMENTS = 1 << 22  # floats in one (queries x vocabulary block) score mat
 def unit_rows(vectors: WordVectors, rows: np.ndarray) -> np.ndarray:
     """The given rows scaled to unit length (zero rows stay zero), float32."""
     block = vectors.dense_rows(rows)
-    norms = np.linalg.norm(block, axis=1, keepdims=True)
-    return block / np.where(norms > 0, norms, 1).astype(np.float32)
+    return unit_block(block, np.linalg.norm(block, axis=1))
 
 
 def scale_rows(
