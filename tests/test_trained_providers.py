@@ -220,3 +220,13 @@ def test_empty_or_missing_corpus_names_provider_and_option(provider, context, tm
         with pytest.raises(EmbbenchError) as info:
             context.make_provider(f"{provider}:corpus={corpus}")
         assert info.value.where == f"provider '{provider}' option 'corpus'"
+
+
+@pytest.mark.parametrize("provider", ["word2vec", "fasttext", "glove", "autoencoder", "pca", "onehot"])
+def test_min_count_that_keeps_no_word_names_the_option(provider, context, tmp_path: Path) -> None:
+    rare = tmp_path / "rare.txt"
+    rare.write_text("the cat sat on the mat. a dog barked.\n")
+    with pytest.raises(EmbbenchError) as info:
+        context.make_provider(f"{provider}:corpus={rare},min_count=3")
+    assert info.value.where == f"provider '{provider}' option 'min_count'"
+    assert "0 words occurring at least 3 times" in info.value.what

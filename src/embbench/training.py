@@ -62,6 +62,22 @@ def provider_corpus(provider: Provider) -> Corpus:
         raise EmbbenchError(str(exc), f"provider '{provider.name}' option 'corpus'") from None
 
 
+def provider_vocabulary(provider: Provider, corpus: Corpus, at_least: int = 1) -> list[str]:
+    """The corpus words kept by the provider's ``min_count`` (and ``max_vocab``, if it has one), most frequent first.
+
+    Fewer than ``at_least`` words is an error naming the provider's ``min_count`` option.
+    """
+    options = provider.options
+    words, _ = corpus.vocabulary(options.min_count, getattr(options, "max_vocab", None))
+    if len(words) < at_least:
+        raise EmbbenchError(
+            f"corpus '{corpus.name}' has {len(words)} words occurring at least {options.min_count} times;"
+            f" {provider.name} needs at least {at_least}",
+            f"provider '{provider.name}' option 'min_count'",
+        )
+    return words
+
+
 def check_dim(provider: Provider, available: int, what: str) -> None:
     """Refuse a ``dim`` option larger than what the data can give (e.g. the vocabulary size)."""
     dim = provider.options.dim

@@ -14,7 +14,7 @@ from embbench.api import Context, WordOptions, WordProvider
 from embbench.cooccurrence import cooccurrence, ppmi
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit, check_dim, provider_corpus
+from embbench.training import cached_fit, check_dim, provider_corpus, provider_vocabulary
 
 DECODER_FILE = "decoder.pt"
 
@@ -70,7 +70,7 @@ class Autoencoder(WordProvider):
             identity = f"base:{self.options.base}"
         else:
             corpus = provider_corpus(self)
-            words, _ = corpus.vocabulary(self.options.min_count)
+            words = provider_vocabulary(self, corpus, at_least=2)
             ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
             inputs = ppmi(cooccurrence(ids, starts, len(words), self.options.window))[:, : self.options.contexts]
             identity = corpus.sha256

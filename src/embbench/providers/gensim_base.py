@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from embbench.api import Context, WordOptions, WordProvider
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError
-from embbench.training import cached_fit, check_dim, provider_corpus
+from embbench.training import cached_fit, check_dim, provider_corpus, provider_vocabulary
 
 
 def stable_hash(text: str) -> int:
@@ -78,12 +78,7 @@ class GensimTrained(WordProvider):
 
     def _train(self, corpus: Corpus, folder: Path) -> tuple[list[str], np.ndarray, dict[str, Any]]:
         options = self.options
-        words, _ = corpus.vocabulary(options.min_count)
-        if not words:
-            raise EmbbenchError(
-                f"no word occurs {options.min_count} times in corpus '{options.corpus}'",
-                f"provider '{self.name}' option 'min_count'",
-            )
+        words = provider_vocabulary(self, corpus)
         check_dim(self, len(words), "vocabulary size")
         model = self.model_class()(
             sentences=[list(s) for s in corpus.sentences],

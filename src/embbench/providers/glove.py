@@ -15,7 +15,7 @@ from embbench.cooccurrence import cooccurrence
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError, did_you_mean
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit, check_dim, provider_corpus
+from embbench.training import cached_fit, check_dim, provider_corpus, provider_vocabulary
 from embbench.vectors import VectorFormat, load_vectors
 
 
@@ -91,11 +91,7 @@ class Glove(WordProvider):
         from embbench.glove_training import train_glove
 
         options = self.options
-        words, _ = corpus.vocabulary(options.min_count)
-        if len(words) < 2:
-            raise EmbbenchError(
-                f"fewer than 2 words occur {options.min_count} times", "provider 'glove' option 'min_count'"
-            )
+        words = provider_vocabulary(self, corpus, at_least=2)
         check_dim(self, len(words), "vocabulary size")
         ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
         counts = cooccurrence(ids, starts, len(words), options.window, weighting="harmonic").tocoo()

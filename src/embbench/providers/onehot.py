@@ -11,7 +11,7 @@ from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider, WordVectors
 from embbench.hookspecs import hookimpl
-from embbench.training import provider_corpus
+from embbench.training import provider_corpus, provider_vocabulary
 
 
 class OneHotOptions(WordOptions):
@@ -29,7 +29,7 @@ class OneHot(WordProvider):
 
     def fit(self, context: Context) -> OneHot:
         corpus = provider_corpus(self)
-        words, _ = corpus.vocabulary(self.options.min_count, self.options.max_vocab)
+        words = provider_vocabulary(self, corpus)
         self.vectors_ = WordVectors(words, scipy.sparse.identity(len(words), dtype=np.float32, format="csr"))
         self.provenance_ = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words)}
         return self

@@ -13,7 +13,7 @@ from embbench.cooccurrence import cooccurrence, ppmi
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit, check_dim, provider_corpus
+from embbench.training import cached_fit, check_dim, provider_corpus, provider_vocabulary
 
 
 class PCAOptions(WordOptions):
@@ -53,7 +53,7 @@ class PCA(WordProvider):
     def _svd(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:
         from sklearn.utils.extmath import randomized_svd
 
-        words, _ = corpus.vocabulary(self.options.min_count, self.options.max_vocab)
+        words = provider_vocabulary(self, corpus, at_least=2)
         check_dim(self, len(words) - 1, "vocabulary size minus one")
         ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
         matrix = ppmi(cooccurrence(ids, starts, len(words), self.options.window), self.options.cds)
