@@ -120,6 +120,9 @@ def test_suite_file(tmp_path: Path) -> None:
         ),
         (["-p", "glove:bad", "-t", "ws353"], "expected key=value, got 'bad'"),
         (["-p", "glove"], "give at least one provider (-p) and one task (-t)"),
+        (["-p", "glove", "-t", "ws353", "--jobs", "two"], "ERROR: Invalid value for '--jobs'"),
+        (["-p", "glove", "-t", "ws353", "--min-coverage", "2"], "ERROR: Invalid value for '--min-coverage'"),
+        (["--nope"], "ERROR: No such option: --nope"),
     ],
 )
 def test_bad_input_is_one_clear_error_line(tmp_path: Path, args: list[str], message: str) -> None:

@@ -12,11 +12,13 @@ from embbench import run
 from embbench.config import parse_spec
 from embbench.datasets import Dataset, fetch
 from embbench.errors import EmbbenchError
-from embbench.leaderboard import MEAN_RANK, pivot
+from embbench.leaderboard import MEAN_RANK, leaderboard, pivot, to_json, to_markdown
 from embbench.results import Record, load_records
 
 
-def record(provider: str, task: str, value: float | None, higher: bool = True, status: str = "ok") -> Record:
+def record(
+    provider: str, task: str, value: float | None, higher: bool = True, status: str = "ok", coverage: float = 1.0
+) -> Record:
     return Record(
         key=f"{provider}{task}",
         provider=provider,
@@ -29,6 +31,7 @@ def record(provider: str, task: str, value: float | None, higher: bool = True, s
         scores={"s": value},
         main_score="s",
         higher_is_better=higher,
+        coverage=coverage,
         embbench_version="0",
     )
 
@@ -47,6 +50,16 @@ def test_pivot_mean_rank_respects_direction_and_gaps() -> None:
     # t1: a=1, b=2, c=2 (ties share the better rank); bias (lower is better): b=1, a=2, c missing
     assert table[MEAN_RANK].to_dict() == {"b": 1.5, "a": 1.5, "c": 2.0}
 
+
+
+def test_scores_on_too_few_items_are_marked() -> None:
+    records = [record("a", "t1", 0.9, coverage=0.27), record("b", "t1", 0.5), record("a", "t2", None, status="error")]
+    board = leaderboard(records, min_coverage=0.9)
+    markdown = to_markdown(board)
+    assert "| a | 0.900* | – |" in markdown and "| b | 0.500 | – |" in markdown
+    assert "fewer than 90% of the task's items" in markdown
+    assert json.loads(to_json(board))[0]["coverage"] == {"t1": 0.27, "t2": 1.0}
+    assert "0.900 |" in to_markdown(leaderboard(records, min_coverage=0.25))
 
 def test_interrupted_run_keeps_finished_records(tmp_path: Path, registry, cache_dir) -> None:
     calls = []

@@ -17,12 +17,16 @@ from rich.table import Table
 from embbench.config import Suite, load_suite, parse_spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
+from embbench.results import MIN_COVERAGE
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Compare embeddings: any provider on any task.")
 out = Console()
 err = Console(stderr=True)
 DEFAULT_SUITE = Path(str(resources.files("embbench") / "suites" / "default.toml"))
 DEFAULT_BOARD = Path("leaderboards") / "default"
+MinCoverage = Annotated[
+    float, typer.Option(min=0.0, max=1.0, help="leaderboards mark (*) a score covering fewer of its items than this")
+]
 HIDDEN_IN_TABLE = {"options", "source", "sha256", "citation"}  # long; shown with --json
 
 
@@ -100,6 +104,7 @@ def run_command(
     suite: Annotated[Path | None, typer.Option(help="TOML file with providers = [...] and tasks = [...]")] = None,
     results: Annotated[Path | None, typer.Option(help="folder for result records [default: results]")] = None,
     leaderboard: Annotated[Path | None, typer.Option(help="also write the leaderboard to this folder")] = None,
+    min_coverage: MinCoverage = MIN_COVERAGE,
     rerun: Annotated[bool, typer.Option(help="run pairs that already have a record")] = False,
     raise_errors: Annotated[
         bool, typer.Option("--raise", help="stop at the first failing pair, with traceback")
@@ -146,7 +151,7 @@ def run_command(
     if leaderboard:
         from embbench.results import load_records
 
-        for path in write_leaderboard(load_records(results), leaderboard, ["md", "csv", "json", "html"]):
+        for path in write_leaderboard(load_records(results), leaderboard, ["md", "csv", "json", "html"], min_coverage):
             err.print(f"wrote {path}")
     if counts["error"]:
         raise typer.Exit(1)
@@ -161,12 +166,14 @@ def leaderboard_command(
     formats: Annotated[
         str, typer.Option("--format", help="comma-separated: md,csv,json,html,latex")
     ] = "md,csv,json,html",
+    min_coverage: MinCoverage = MIN_COVERAGE,
 ) -> None:
     """Write a providers x tasks table of main scores with a mean-rank column."""
     from embbench.leaderboard import write_leaderboard
     from embbench.results import load_records
 
-    paths = write_leaderboard(load_records(results), out_dir, [f.strip() for f in formats.split(",") if f.strip()])
+    formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
+    paths = write_leaderboard(load_records(results), out_dir, formats_asked, min_coverage)
     for path in paths:
         out.print(f"wrote {path}")
 
@@ -189,11 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         print("aborted", file=sys.stderr)
         return 130
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:
+        # Usage errors: click's ClickException, or its copy inside typer >= 0.26 (not a click subclass).
+        if callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            print(f"ERROR: {exc.format_message()} (see embbench --help)", file=sys.stderr)
             return exc.exit_code
         raise
     return code if isinstance(code, int) else 0

@@ -5,15 +5,40 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from embbench.errors import EmbbenchError
-from embbench.results import Record
+from embbench.results import MIN_COVERAGE, Record
 
 MEAN_RANK = "mean rank"
 FORMATS = ("md", "csv", "json", "html", "latex")
+
+
+LOW_MARK = "*"
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """Main scores (providers x tasks, plus mean rank) and the coverage behind each score."""
+
+    scores: pd.DataFrame
+    coverage: pd.DataFrame
+    min_coverage: float = MIN_COVERAGE
+
+    def cells(self, digits: int = 3) -> pd.DataFrame:
+        """Scores as text: ``–`` where there is none, ``*`` after a score that covers too few of its items."""
+        text = self.scores.map(lambda v: "–" if pd.isna(v) else f"{v:.{digits}f}")
+        low = self.coverage.reindex_like(self.scores).lt(self.min_coverage) & self.scores.notna()
+        return text.where(~low, text + LOW_MARK)
+
+    def footnote(self) -> str:
+        return (
+            f"{LOW_MARK} scored on fewer than {self.min_coverage:.0%} of the task's items (coverage is in each record);"
+            " – no score. Mean rank over the tasks each provider has a score for (lower is better)."
+        )
 
 
 def pivot(records: list[Record]) -> pd.DataFrame:
@@ -21,37 +46,45 @@ def pivot(records: list[Record]) -> pd.DataFrame:
 
     Ranks are per task (1 = best, ties share the lower rank), in each task's own direction.
     """
-    rows = [(r.provider_label, r.task_label, r.main_value, r.higher_is_better) for r in records]
+    return leaderboard(records).scores
+
+
+def leaderboard(records: list[Record], min_coverage: float = MIN_COVERAGE) -> Leaderboard:
+    """The leaderboard of these records; see :func:`pivot` for the ranking."""
+    rows = [(r.provider_label, r.task_label, r.main_value, r.higher_is_better, r.coverage) for r in records]
     if not rows:
         raise EmbbenchError("no result records to tabulate")
-    frame = pd.DataFrame(rows, columns=["provider", "task", "score", "higher"])
-    table = frame.pivot_table(index="provider", columns="task", values="score", aggfunc="last", dropna=False)
-    tasks = sorted(frame["task"].unique())
-    table = table.reindex(index=sorted(frame["provider"].unique()), columns=tasks)
+    frame = pd.DataFrame(rows, columns=["provider", "task", "score", "higher", "coverage"])
+    providers, tasks = sorted(frame["provider"].unique()), sorted(frame["task"].unique())
+
+    def table(values: str) -> pd.DataFrame:
+        wide = frame.pivot_table(index="provider", columns="task", values=values, aggfunc="last", dropna=False)
+        return wide.reindex(index=providers, columns=tasks)
+
+    scores = table("score")
     direction = frame.groupby("task")["higher"].first()
-    ranks = pd.DataFrame({t: table[t].rank(ascending=not direction[t], method="min") for t in tasks})
-    table[MEAN_RANK] = ranks.mean(axis=1)
-    return table.sort_values(MEAN_RANK, na_position="last")
+    ranks = pd.DataFrame({t: scores[t].rank(ascending=not direction[t], method="min") for t in tasks})
+    scores[MEAN_RANK] = ranks.mean(axis=1)
+    scores = scores.sort_values(MEAN_RANK, na_position="last")
+    return Leaderboard(scores, table("coverage").reindex(index=scores.index), min_coverage)
 
 
-def _cell(value: object, digits: int = 3) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.{digits}f}"
+def to_markdown(board: Leaderboard) -> str:
+    cells = board.cells()
+    header = ["provider", *cells.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(cells.columns)) + "|"]
+    for provider, row in cells.iterrows():
+        lines.append("| " + " | ".join([str(provider), *row]) + " |")
+    return "\n".join(lines) + f"\n\n{board.footnote()}\n"
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    header = ["provider", *table.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(table.columns)) + "|"]
-    for provider, row in table.iterrows():
-        lines.append("| " + " | ".join([str(provider), *(_cell(v) for v in row)]) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def to_html(table: pd.DataFrame) -> str:
+def to_html(board: Leaderboard) -> str:
     """One static HTML file (inline CSS, no scripts, no server)."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ["provider", *table.columns])
+    cells = board.cells()
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ["provider", *cells.columns])
     body = "".join(
-        "<tr><th>" + html.escape(str(p)) + "</th>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
-        for p, row in table.iterrows()
+        "<tr><th>" + html.escape(str(p)) + "</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+        for p, row in cells.iterrows()
     )
     style = (
         "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
@@ -60,8 +93,8 @@ def to_html(table: pd.DataFrame) -> str:
     )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>embbench leaderboard</title><style>{style}</style>"
-        f"</head><body><h1>embbench leaderboard</h1><p>Main score of each task; mean rank over tasks (lower is "
-        f"better).</p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>\n"
+        f"</head><body><h1>embbench leaderboard</h1><p>Main score of each task.</p><table><thead><tr>{head}</tr>"
+        f"</thead><tbody>{body}</tbody></table><p>{html.escape(board.footnote())}</p></body></html>\n"
     )
 
 
@@ -72,25 +105,35 @@ def _latex_escape(text: str) -> str:
     return text
 
 
-def to_latex(table: pd.DataFrame) -> str:
-    header = " & ".join(_latex_escape(str(c)) for c in ["provider", *table.columns])
-    rows = [" & ".join([_latex_escape(str(p)), *(_cell(v) for v in row)]) + r" \\" for p, row in table.iterrows()]
-    spec = "l" + "r" * len(table.columns)
+def to_latex(board: Leaderboard) -> str:
+    cells = board.cells()
+    header = " & ".join(_latex_escape(str(c)) for c in ["provider", *cells.columns])
+    rows = [" & ".join([_latex_escape(str(p)), *row]) + r" \\" for p, row in cells.iterrows()]
+    spec = "l" + "r" * len(cells.columns)
     return "\n".join([rf"\begin{{tabular}}{{{spec}}}", r"\toprule", header + r" \\", r"\midrule", *rows,
-                      r"\bottomrule", r"\end{tabular}", ""])  # fmt: skip
+                      r"\bottomrule", r"\end{tabular}", f"% {board.footnote()}", ""])  # fmt: skip
 
 
-def to_json(table: pd.DataFrame) -> str:
+def _number(value: object) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def to_json(board: Leaderboard) -> str:
+    """One object per provider: the task scores and mean rank, and ``coverage`` (task -> items scored / items)."""
     data = [
-        {"provider": p, **{c: (None if pd.isna(v) else float(v)) for c, v in row.items()}}
-        for p, row in table.iterrows()
+        {
+            "provider": p,
+            **{c: _number(v) for c, v in row.items()},
+            "coverage": {t: _number(v) for t, v in board.coverage.loc[p].items()},
+        }
+        for p, row in board.scores.iterrows()
     ]
     return json.dumps(data, indent=2) + "\n"
 
 
-WRITERS: dict[str, Callable[[pd.DataFrame], str]] = {
+WRITERS: dict[str, Callable[[Leaderboard], str]] = {
     "md": to_markdown,
-    "csv": lambda t: t.to_csv(float_format="%.6g"),
+    "csv": lambda board: board.scores.to_csv(float_format="%.6g"),
     "json": to_json,
     "html": to_html,
     "latex": to_latex,
@@ -98,16 +141,18 @@ WRITERS: dict[str, Callable[[pd.DataFrame], str]] = {
 SUFFIX = {"md": "md", "csv": "csv", "json": "json", "html": "html", "latex": "tex"}
 
 
-def write_leaderboard(records: list[Record], out_dir: Path, formats: list[str]) -> list[Path]:
+def write_leaderboard(
+    records: list[Record], out_dir: Path, formats: list[str], min_coverage: float = MIN_COVERAGE
+) -> list[Path]:
     """Write ``leaderboard.<ext>`` in each format; returns the paths written."""
     for fmt in formats:
         if fmt not in WRITERS:
             raise EmbbenchError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})", "--format")
-    table = pivot(records)
+    board = leaderboard(records, min_coverage)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:
         path = out_dir / f"leaderboard.{SUFFIX[fmt]}"
-        path.write_text(WRITERS[fmt](table), encoding="utf-8")
+        path.write_text(WRITERS[fmt](board), encoding="utf-8")
         paths.append(path)
     return paths

@@ -24,6 +24,9 @@ def record_key(provider: str, provider_config: dict[str, Any], task: str, task_c
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
 
+MIN_COVERAGE = 0.9  # leaderboards mark a score that covers fewer of its task's items than this
+
+
 class Record(BaseModel):
     """The outcome of one provider on one task."""
 
