@@ -67,7 +67,9 @@ class Bert(Provider):
     def fit(self, context: Context) -> Bert:
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # embbench's own progress bar is the one on screen
         location = str(packaged_minilm()) if self.options.model in PACKAGED else self.options.model
         path = Path(location).expanduser()
         if location.startswith((".", "/", "~")) and not path.exists():
