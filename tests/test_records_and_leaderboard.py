@@ -51,7 +51,6 @@ def test_pivot_mean_rank_respects_direction_and_gaps() -> None:
     assert table[MEAN_RANK].to_dict() == {"b": 1.5, "a": 1.5, "c": 2.0}
 
 
-
 def test_scores_on_too_few_items_are_marked() -> None:
     records = [record("a", "t1", 0.9, coverage=0.27), record("b", "t1", 0.5), record("a", "t2", None, status="error")]
     board = leaderboard(records, min_coverage=0.9)
@@ -60,6 +59,7 @@ def test_scores_on_too_few_items_are_marked() -> None:
     assert "fewer than 90% of the task's items" in markdown
     assert json.loads(to_json(board))[0]["coverage"] == {"t1": 0.27, "t2": 1.0}
     assert "0.900 |" in to_markdown(leaderboard(records, min_coverage=0.25))
+
 
 def test_interrupted_run_keeps_finished_records(tmp_path: Path, registry, cache_dir) -> None:
     calls = []
