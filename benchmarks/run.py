@@ -98,7 +98,8 @@ def bench_weat(work: Path) -> None:
         other = data["seconds"]
         note = (f"WEFE: {data['ms_per_permutation']:.0f} ms per permutation; embbench ran {result['tests_run']} tests "
                 f"x 100,000 permutations in the time WEFE needs for {data['permutations']:,} of one test")  # fmt: skip
-        row("WEAT 1-10, 100,000 true permutations each (embbench) vs WEAT 1 with 1,000 (WEFE)", seconds, other,
+        label = f"WEAT 1-10 ({result['tests_run']} run, max_missing=0.3), 100,000 true permutations each (embbench)"
+        row(f"{label} vs WEAT 1 with 1,000 (WEFE)", seconds, other,
             "WEFE 1.0.1 WEAT, p_value_iterations=1000", note)  # fmt: skip
     else:
         row("WEAT 1-10, 100,000 true permutations each", seconds, None, "WEFE not run (tox -e bench-wefe)", "")
