@@ -12,7 +12,7 @@ from embbench import run
 from embbench.config import parse_spec
 from embbench.datasets import Dataset, fetch
 from embbench.errors import EmbbenchError
-from embbench.leaderboard import MEAN_RANK, leaderboard, pivot, to_json, to_markdown
+from embbench.leaderboard import MEAN_RANK, leaderboard, to_json, to_markdown
 from embbench.results import Record, load_records
 
 
@@ -45,7 +45,7 @@ def test_pivot_mean_rank_respects_direction_and_gaps() -> None:
         record("b", "bias", 0.1, higher=False),
         record("c", "bias", None, status="error"),
     ]
-    table = pivot(records)
+    table = leaderboard(records).scores
     assert table.loc["a", "t1"] == 0.9
     # t1: a=1, b=2, c=2 (ties share the better rank); bias (lower is better): b=1, a=2, c missing
     assert table[MEAN_RANK].to_dict() == {"b": 1.5, "a": 1.5, "c": 2.0}

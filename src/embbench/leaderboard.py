@@ -41,16 +41,11 @@ class Leaderboard:
         )
 
 
-def pivot(records: list[Record]) -> pd.DataFrame:
+def leaderboard(records: list[Record], min_coverage: float = MIN_COVERAGE) -> Leaderboard:
     """Providers (rows) x tasks (columns) of main scores, plus the mean rank over each provider's tasks.
 
     Ranks are per task (1 = best, ties share the lower rank), in each task's own direction.
     """
-    return leaderboard(records).scores
-
-
-def leaderboard(records: list[Record], min_coverage: float = MIN_COVERAGE) -> Leaderboard:
-    """The leaderboard of these records; see :func:`pivot` for the ranking."""
     rows = [(r.provider_label, r.task_label, r.main_value, r.higher_is_better, r.coverage) for r in records]
     if not rows:
         raise EmbbenchError("no result records to tabulate")
