@@ -84,6 +84,19 @@ def test_interrupted_run_keeps_finished_records(tmp_path: Path, registry, cache_
     assert len(records) == 3 and len(load_records(tmp_path)) == 3
 
 
+def test_rerun_redoes_a_pair_whose_dataset_file_changed(tmp_path: Path, registry, cache_dir) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("word1\tword2\tscore\ncat\tdog\t9\ncar\tbanana\t1\nking\tqueen\t8\n")
+    spec = f"word-similarity:path={pairs}"
+    first = run(["glove"], [spec], tmp_path / "r", registry=registry, cache_dir=cache_dir)[0]
+    again = run(["glove"], [spec], tmp_path / "r", registry=registry, cache_dir=cache_dir)[0]
+    assert again.created == first.created and again.scores == first.scores  # unchanged file: skipped
+    pairs.write_text("word1\tword2\tscore\ncat\tdog\t1\ncar\tbanana\t9\nking\tqueen\t8\n")
+    edited = run(["glove"], [spec], tmp_path / "r", registry=registry, cache_dir=cache_dir)[0]
+    assert edited.dataset_sha256 != first.dataset_sha256 and edited.scores["spearman"] != first.scores["spearman"]
+    assert load_records(tmp_path / "r") == [edited]
+
+
 def test_spec_parsing() -> None:
     spec = parse_spec("pca:base=[glove:path=/x/v.txt,format=glove],dim=20")
     assert spec.name == "pca" and spec.options == {"base": "glove:path=/x/v.txt,format=glove", "dim": "20"}

@@ -88,13 +88,14 @@ def load_records(directory: Path) -> list[Record]:
     return sorted(records, key=lambda r: (r.provider_label, r.task_label))
 
 
-def existing_record(directory: Path, record_name: str) -> Record | None:
-    """The finished record (ok or skipped) with this file name, if any; error records are retried."""
-    path = directory / record_name
+def existing_record(directory: Path, expected: Record) -> Record | None:
+    """The finished record (ok or skipped) for the same pair as ``expected``, computed on the same dataset
+    (sha256), if any; error records, and records of a dataset file that has changed since, are redone."""
+    path = directory / expected.filename()
     if not path.exists():
         return None
     try:
         record = read_record(path)
     except EmbbenchError:
         return None
-    return record if record.status != "error" else None
+    return record if record.status != "error" and record.dataset_sha256 == expected.dataset_sha256 else None

@@ -154,7 +154,7 @@ def run_provider(
     """Fit one provider (only if some task still needs it) and run its pending tasks, handing each record to keep."""
     pending = []
     for task in tasks:
-        done = None if rerun else existing_record(results_dir, _new_record(provider, task, status="ok").filename())
+        done = None if rerun else existing_record(results_dir, _new_record(provider, task, status="ok"))
         if done is not None:
             keep(done, False)
         else:
