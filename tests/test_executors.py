@@ -38,11 +38,16 @@ def test_ray_local_cluster_matches_local(local_records, tmp_path: Path, cache_di
     ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
     try:
         assert ray.cluster_resources()["CPU"] == 2
+        first = run(PROVIDERS, TASKS[:2], tmp_path, cache_dir=cache_dir, executor="ray")
+        written = {path: path.stat().st_mtime_ns for path in tmp_path.glob("*.json")}
         records = run(PROVIDERS, TASKS, tmp_path, cache_dir=cache_dir, executor="ray")
     finally:
         ray.shutdown()
     assert comparable(records) == comparable(local_records)
+    # the driver wrote every record streamed back to it, and the second run sent out only the pairs not yet done
     assert len(list(tmp_path.glob("*.json"))) == 9
+    assert len(first) == len(written) == 6
+    assert all(path.stat().st_mtime_ns == mtime for path, mtime in written.items())
 
 
 def test_bert_asks_for_a_gpu_on_cuda(registry) -> None:

@@ -1,7 +1,9 @@
 """Running providers in parallel: local worker processes (``--jobs N``) or Ray tasks (``--executor ray``).
 
-The unit of work is one provider with all its tasks, so a provider is fitted once and its tasks share it.
-Workers rebuild the registry from installed plugins, run, write their records, and send them back.
+The unit of work is one provider with the tasks it still has to run, so a provider is fitted once and its
+tasks share it. Workers rebuild the registry from installed plugins. Local workers write their records
+themselves as each finishes (same machine); Ray tasks are generators that stream each record back to the
+driver, which writes it into its own results folder, so a multi-node cluster needs no shared file system.
 """
 
 from __future__ import annotations
@@ -17,34 +19,34 @@ from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.results import Record
 
+Job = tuple[Spec, list[Spec], str, dict[str, Any]]  # provider, its pending tasks, cache folder, run options
 
-def provider_job(
-    provider: Spec, tasks: list[Spec], results_dir: str, cache_dir: str, options: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Run one provider on every task in this process; returns the records as plain data."""
+
+def provider_job(provider: Spec, tasks: list[Spec], cache_dir: str, options: dict[str, Any]) -> Iterator[dict]:
+    """Fit one provider in this process and yield each task's record, as plain data, as it finishes."""
     from embbench.plugins import Registry
-    from embbench.runner import plan, run_provider
+    from embbench.runner import plan, provider_records
 
     registry = Registry.load()
     context = Context(Path(cache_dir), registry)
     (planned,), planned_tasks = plan(registry, [provider], tasks, context)
-    records: list[Record] = []
-    run_provider(planned, planned_tasks, context, Path(results_dir),
-                 lambda record, write: _keep(records, record, write, Path(results_dir)), **options)  # fmt: skip
-    return [r.model_dump(mode="json") for r in records]
+    for record in provider_records(planned, planned_tasks, context, **options):
+        yield record.model_dump(mode="json")
 
 
-def _keep(records: list[Record], record: Record, write: bool, results_dir: Path) -> None:
+def writing_job(results_dir: str, *job: Any) -> list[dict]:
+    """A local worker's job: write each record as it finishes (an interrupted run keeps it), return them all."""
     from embbench.results import write_record
 
-    if write:
-        write_record(record, results_dir)
-    records.append(record)
+    records = []
+    for data in provider_job(*job):
+        write_record(Record.model_validate(data), Path(results_dir))
+        records.append(data)
+    return records
 
 
 def run_distributed(
-    providers: list[Any],
-    tasks: list[Spec],
+    work: list[tuple[Any, list[Any]]],
     results_dir: Path,
     cache_dir: Path,
     options: dict[str, Any],
@@ -52,30 +54,36 @@ def run_distributed(
     jobs: int,
     executor: str,
     ray_address: str | None,
-) -> Iterator[Record]:
-    """Yield records as each provider's job finishes, from a local process pool or Ray."""
-    arguments = [(p.spec, tasks, str(results_dir), str(cache_dir), options) for p in providers]
+) -> Iterator[tuple[Record, bool]]:
+    """Yield (record, already written) for every pending pair of ``work`` (planned provider, pending tasks)."""
+    arguments: list[Job] = [(p.spec, [t.spec for t in tasks], str(cache_dir), options) for p, tasks in work]
     if executor == "ray":
-        yield from _ray(providers, arguments, ray_address)
+        resources = [provider.obj.resources() for provider, _ in work]
+        yield from ((record, False) for record in _ray(arguments, resources, ray_address))
         return
     if executor != "local":
         raise EmbbenchError(f"unknown executor '{executor}' (choose from: local, ray)", "--executor")
     context = multiprocessing.get_context("spawn")  # no fork: torch and BLAS threads do not survive it
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(provider_job, *args) for args in arguments]
+        futures = [pool.submit(writing_job, str(results_dir), *job) for job in arguments]
         for future in concurrent.futures.as_completed(futures):
-            yield from (Record.model_validate(r) for r in future.result())
+            yield from ((Record.model_validate(r), True) for r in future.result())
 
 
-def _ray(providers: list[Any], arguments: list[tuple], address: str | None) -> Iterator[Record]:
+def _ray(arguments: list[Job], resources: list[dict[str, Any]], address: str | None) -> Iterator[Record]:
     try:
         import ray
     except ImportError:
         raise EmbbenchError("needs Ray installed (pip install embbench[ray])", "--executor ray") from None
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
-    remote = ray.remote(provider_job)
-    pending = [remote.options(**p.obj.resources()).remote(*args) for p, args in zip(providers, arguments, strict=True)]
-    while pending:
-        done, pending = ray.wait(pending, num_returns=1)
-        yield from (Record.model_validate(r) for r in ray.get(done[0]))
+    remote = ray.remote(provider_job)  # a generator: Ray streams each yielded record back as it is made
+    streams = [remote.options(**needs).remote(*job) for needs, job in zip(resources, arguments, strict=True)]
+    while streams:
+        (ready,), streams = ray.wait(streams, num_returns=1)
+        try:
+            ref = next(ready)
+        except StopIteration:
+            continue
+        streams.append(ready)
+        yield Record.model_validate(ray.get(ref))

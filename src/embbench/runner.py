@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,27 +140,29 @@ def evaluate_pair(
     )
 
 
-def run_provider(
+def split_done(
+    provider: Planned, tasks: list[Planned], results_dir: Path, rerun: bool
+) -> tuple[list[Record], list[Planned]]:
+    """The finished records of this provider's pairs (none if ``rerun``) and the tasks it still has to run."""
+    done, pending = [], []
+    for task in tasks:
+        record = None if rerun else existing_record(results_dir, _new_record(provider, task, status="ok"))
+        if record is None:
+            pending.append(task)
+        else:
+            done.append(record)
+    return done, pending
+
+
+def provider_records(
     provider: Planned,
     tasks: list[Planned],
     context: Context,
-    results_dir: Path,
-    keep: Callable[[Record, bool], None],
     *,
-    rerun: bool = False,
     raise_errors: bool = False,
     embedding_cache: bool = True,
-) -> None:
-    """Fit one provider (only if some task still needs it) and run its pending tasks, handing each record to keep."""
-    pending = []
-    for task in tasks:
-        done = None if rerun else existing_record(results_dir, _new_record(provider, task, status="ok"))
-        if done is not None:
-            keep(done, False)
-        else:
-            pending.append(task)
-    if not pending:
-        return
+) -> Iterator[Record]:
+    """Fit the provider once and yield one record per task, as each finishes (error records if the fit fails)."""
     start = time.perf_counter()
     try:
         provider.obj.fit(context)
@@ -168,13 +170,13 @@ def run_provider(
         if raise_errors:
             raise
         seconds = round(time.perf_counter() - start, 3)
-        for task in pending:
-            keep(_new_record(provider, task, status="error", error=f"provider failed: {_error_text(exc)}",
-                             seconds=seconds), True)  # fmt: skip
+        for task in tasks:
+            yield _new_record(provider, task, status="error", error=f"provider failed: {_error_text(exc)}",
+                              seconds=seconds)  # fmt: skip
         return
     cached = CachingProvider(provider.obj, context.cache_dir / "embeddings") if embedding_cache else None
-    for task in pending:
-        keep(evaluate_pair(provider, task, raise_errors, cached), True)
+    for task in tasks:
+        yield evaluate_pair(provider, task, raise_errors, cached)
 
 
 def run(
@@ -201,7 +203,9 @@ def run(
 
     ``jobs > 1`` runs providers in that many worker processes; ``executor="ray"`` runs each provider (with
     its tasks, which share its fitted state) as a Ray task on the cluster at ``ray_address`` (or a local one),
-    with the provider's resource request. Records are the same whichever executor runs them.
+    with the provider's resource request, streaming each record back to be written here as it finishes.
+    Which pairs are done is decided here, before anything is sent out. Records are the same whichever
+    executor runs them.
     """
     registry = registry or Registry.load()
     context = Context(cache_dir or default_cache_dir(), registry)
@@ -218,14 +222,22 @@ def run(
         if on_record:
             on_record(record)
 
-    options = {"rerun": rerun, "raise_errors": raise_errors, "embedding_cache": embedding_cache}
+    work = []
+    for provider in planned_providers:
+        done, pending = split_done(provider, planned_tasks, results_dir, rerun)
+        for record in done:
+            keep(record, write=False)
+        if pending:
+            work.append((provider, pending))
+    options = {"raise_errors": raise_errors, "embedding_cache": embedding_cache}
     if jobs <= 1 and executor == "local":
-        for provider in planned_providers:
-            run_provider(provider, planned_tasks, context, results_dir, keep, **options)
+        for provider, pending in work:
+            for record in provider_records(provider, pending, context, **options):
+                keep(record)
         return records
     from embbench.executors import run_distributed
 
-    for record in run_distributed(planned_providers, [t.spec for t in planned_tasks], results_dir, context.cache_dir,
-                                  options, jobs=jobs, executor=executor, ray_address=ray_address):  # fmt: skip
-        keep(record, write=False)
+    for record, written in run_distributed(work, results_dir, context.cache_dir, options, jobs=jobs,
+                                           executor=executor, ray_address=ray_address):  # fmt: skip
+        keep(record, write=not written)
     return records
