@@ -73,12 +73,11 @@ class Corpus:
     def n_tokens(self) -> int:
         return sum(len(s) for s in self.sentences)
 
-    def vocabulary(self, min_count: int = 1, max_size: int | None = None) -> tuple[list[str], np.ndarray]:
-        """Words seen at least ``min_count`` times, most frequent first (ties alphabetical), with counts."""
+    def vocabulary(self, min_count: int = 1, max_size: int | None = None) -> list[str]:
+        """Words seen at least ``min_count`` times, most frequent first (ties alphabetical)."""
         counts = Counter(token for sentence in self.sentences for token in sentence)
         ranked = sorted((item for item in counts.items() if item[1] >= min_count), key=lambda kv: (-kv[1], kv[0]))
-        ranked = ranked[:max_size] if max_size else ranked
-        return [w for w, _ in ranked], np.array([c for _, c in ranked], dtype=np.int64)
+        return [w for w, _ in (ranked[:max_size] if max_size else ranked)]
 
     def encode(self, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids (-1 for out-of-vocabulary) of all sentences concatenated, and each sentence's start offset."""

@@ -34,14 +34,14 @@ def provider_job(provider: Spec, tasks: list[Spec], cache_dir: str, options: dic
         yield record.model_dump(mode="json")
 
 
-def writing_job(results_dir: str, *job: Any) -> list[dict]:
+def writing_job(results_dir: str, *job: Any) -> list[Record]:
     """A local worker's job: write each record as it finishes (an interrupted run keeps it), return them all."""
     from embbench.results import write_record
 
     records = []
     for data in provider_job(*job):
-        write_record(Record.model_validate(data), Path(results_dir))
-        records.append(data)
+        records.append(Record.model_validate(data))
+        write_record(records[-1], Path(results_dir))
     return records
 
 
@@ -67,7 +67,7 @@ def run_distributed(
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [pool.submit(writing_job, str(results_dir), *job) for job in arguments]
         for future in concurrent.futures.as_completed(futures):
-            yield from ((Record.model_validate(r), True) for r in future.result())
+            yield from ((record, True) for record in future.result())
 
 
 def _ray(arguments: list[Job], resources: list[dict[str, Any]], address: str | None) -> Iterator[Record]:

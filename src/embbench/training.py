@@ -68,7 +68,7 @@ def provider_vocabulary(provider: Provider, corpus: Corpus, at_least: int = 1) -
     Fewer than ``at_least`` words is an error naming the provider's ``min_count`` option.
     """
     options = provider.options
-    words, _ = corpus.vocabulary(options.min_count, getattr(options, "max_vocab", None))
+    words = corpus.vocabulary(options.min_count, getattr(options, "max_vocab", None))
     if len(words) < at_least:
         raise EmbbenchError(
             f"corpus '{corpus.name}' has {len(words)} words occurring at least {options.min_count} times;"
