@@ -10,8 +10,9 @@ import pytest
 
 from embbench import run
 from embbench.config import parse_spec
-from embbench.datasets import Dataset, fetch
+from embbench.datasets import Dataset
 from embbench.errors import EmbbenchError
+from embbench.files import fetch
 from embbench.leaderboard import MEAN_RANK, leaderboard, to_json, to_markdown
 from embbench.results import Record, load_records
 
@@ -119,7 +120,7 @@ def test_download_is_checksummed(tmp_path: Path) -> None:
 
 
 def test_bundled_datasets_match_their_manifest(registry) -> None:
-    from embbench.datasets import sha256_file
+    from embbench.hashing import sha256_file
 
     datasets = [entry.obj for entry in registry.datasets.values()]
     assert len(datasets) == 25  # 13 similarity, 2 analogy, 4 categorization, 3 bias, 2 classification, 1 corpus

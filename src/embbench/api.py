@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, get_origin
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 if TYPE_CHECKING:
     import scipy.sparse
 
-    from embbench.plugins import Registry
+    from embbench.plugins import PluginInfo, Registry
 
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
@@ -46,6 +47,9 @@ class Options(BaseModel):
         }
 
 
+OptionsT = TypeVar("OptionsT", bound=Options)
+
+
 @dataclass
 class Context:
     """What the runner gives providers and tasks: where to cache, and the registry to build other providers."""
@@ -60,6 +64,18 @@ class Context:
         provider = self.registry.make_provider(spec)
         provider.fit(self)
         return provider
+
+    def provider_inputs(self, spec: str | dict[str, Any]) -> dict[str, str]:
+        """The input fingerprints of another provider (a base), without fitting it."""
+        if self.registry is None:
+            raise RuntimeError("this context has no registry to build providers from")
+        return self.registry.make_provider(spec).inputs(self)
+
+    def fingerprint(self, path: Path) -> str:
+        """Content sha256 of a file or folder, remembered by (path, size, mtime, inode) in the cache."""
+        from embbench.hashing import fingerprint
+
+        return fingerprint(path, self.cache_dir / "fingerprints")
 
 
 class WordVectors:
@@ -130,28 +146,56 @@ class WordVectors:
         return norms
 
 
-class Provider:
+class Embedded(NamedTuple):
+    """Vectors of some texts and which of them the provider could embed (``covered``); a zero vector is a vector."""
+
+    vectors: np.ndarray
+    covered: np.ndarray
+
+
+class Provider(ABC, Generic[OptionsT]):
     """Turns text into vectors. Subclasses set ``name``, ``Options`` and implement ``embed``.
 
     ``fit(context)`` loads or trains (the runner calls it once; tasks never do); fitted state ends in ``_``.
+    Bump ``version`` whenever what the provider computes changes: records made by an older version are redone.
     """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    version: ClassVar[int] = 1
     Options: ClassVar[type[Options]] = Options
-    registered_name: str = ""
 
-    def __init__(self, options: Options | None = None, **kwargs: Any) -> None:
-        self.options = options if options is not None else self.Options(**kwargs)
-        self.registered_name = self.name
+    def __init__(
+        self, options: OptionsT | None = None, *, registered_name: str = "", plugin: PluginInfo | None = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
+        self.options: OptionsT = options if options is not None else self.Options(**kwargs)  # type: ignore[assignment]
+        self.registered_name = registered_name or self.name
+        self.plugin = plugin
+
+    def inputs(self, context: Context) -> dict[str, str]:
+        """Content fingerprints of what the provider is built from (vector files, model folders, corpora, a base
+        provider), by what they are (``"vector file"``). Called while a run is planned, before anything runs:
+        raise ``EmbbenchError`` naming the option when an input is missing. A record whose inputs differ is redone.
+        """
+        return {}
 
     def fit(self, context: Context) -> Provider:
         """Load or train whatever the provider needs; returns self."""
         return self
 
+    @abstractmethod
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Return a float32 array (len(texts), dim)."""
-        raise NotImplementedError
+
+    def embed_with_coverage(self, texts: Sequence[str]) -> Embedded:
+        """Vectors of ``texts`` and a mask of those the provider could embed (all of them, by default)."""
+        vectors = np.asarray(self.embed(texts), dtype=np.float32)
+        return Embedded(vectors, np.ones(len(texts), dtype=bool))
+
+    def embed_words(self, words: Sequence[str]) -> Embedded:
+        """Vectors of single words, for word tasks (a vocabulary looks each word up whole first)."""
+        return self.embed_with_coverage(words)
 
     def word_vectors(self) -> WordVectors | None:
         """The static vocabulary and matrix, for providers that have one (word tasks search it)."""
@@ -172,7 +216,10 @@ class WordOptions(Options):
     pooling: Literal["mean", "sum", "max"] = "mean"
 
 
-class WordProvider(Provider):
+WordOptionsT = TypeVar("WordOptionsT", bound=WordOptions)
+
+
+class WordProvider(Provider[WordOptionsT]):
     """A provider with a static vocabulary; sentences are embedded by pooling their tokens' vectors."""
 
     Options: ClassVar[type[Options]] = WordOptions
@@ -187,55 +234,93 @@ class WordProvider(Provider):
         return self.vectors_
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_with_coverage(texts).vectors
+
+    def embed_with_coverage(self, texts: Sequence[str]) -> Embedded:
+        """Each text pools its tokens' vectors (subword vectors for unknown tokens where the provider has them);
+        a text none of whose tokens is known is not covered."""
+        return self._pooled(texts, [tokenize(text) or ([text] if text else []) for text in texts])
+
+    def embed_words(self, words: Sequence[str]) -> Embedded:
+        """A word the vocabulary holds whole (``short-term``, ``new_york``, ``Paris``) is looked up as written, then
+        lower-cased; an absent word gets its subword vector (fastText), else the pooled vectors of its tokens."""
+        vectors = self.vectors_
+        pieces = [
+            [word] if vectors.lookup(word) is not None or vectors.oov is not None else tokenize(word) for word in words
+        ]
+        return self._pooled(words, pieces)
+
+    def _pooled(self, texts: Sequence[str], pieces: list[list[str]]) -> Embedded:
         vectors = self.vectors_
         out = np.zeros((len(texts), vectors.dim), dtype=np.float32)
+        covered = np.zeros(len(texts), dtype=bool)
         pooling = getattr(self.options, "pooling", "mean")
-        for i, text in enumerate(texts):
-            tokens = tokenize(text) or ([text] if text else [])
+        for i, tokens in enumerate(pieces):
             rows = [r for r in (vectors.lookup(t) for t in tokens) if r is not None]
             blocks = [vectors.dense_rows(rows)] if rows else []
-            if vectors.oov is not None and len(rows) < len(tokens):
-                blocks.append(vectors.oov([t for t in tokens if vectors.lookup(t) is None]))
-            if not blocks:
-                continue  # no known token: a zero vector, which tasks count as not covered
-            block = np.concatenate(blocks)
+            unknown = [t for t in tokens if vectors.lookup(t) is None]
+            if vectors.oov is not None and unknown:
+                subword = vectors.oov(unknown)
+                blocks.append(subword[np.any(subword != 0, axis=1)])  # a word without known n-grams has none
+            block = np.concatenate(blocks) if blocks else np.zeros((0, vectors.dim), dtype=np.float32)
+            if not len(block):
+                continue
+            covered[i] = True
             out[i] = block.max(axis=0) if pooling == "max" else block.sum(axis=0)
             if pooling == "mean":
                 out[i] /= len(block)
-        return out
+        return Embedded(out, covered)
+
+
+Items = dict[str, np.ndarray]
+"""Per-item outputs of a task: equal-length columns. ``id`` (str) and ``covered`` (bool) always; ``scored`` (bool)
+when the rows that enter the score are not just the covered ones; ``loss`` (float, higher is worse: a wrong answer,
+a large rank gap, a biased word) for error analysis; and the item-level values the score comes from."""
 
 
 @dataclass
 class TaskOutput:
-    """What a task returns: named scores, coverage and any detail worth keeping."""
+    """What a task returns: named scores, coverage, per-item outputs and any detail worth keeping.
+
+    ``items`` holds one row per item of the dataset: ``id`` (str), ``covered`` (bool) and the item-level values
+    the score comes from (a pair's cosine, an analogy's predicted word, a document's predicted class). The
+    bootstrap interval resamples the rows that enter the score (``scored`` if given, else ``covered``) and
+    recomputes ``Task.score_items`` on each resample.
+    """
 
     scores: dict[str, float | None]
     n_items: int
     n_scored: int
     details: dict[str, Any] = field(default_factory=dict)
-    resample: Callable[[np.ndarray], float | None] | None = None
-    """The main score recomputed on a resample (indices into the scored items), for a bootstrap CI."""
-    n_resample: int = 0
-    """How many items ``resample`` indexes (the scored items, or the task's own units such as tests)."""
+    items: Items | None = None
+    seed_error: float = 0.0
+    """Standard error of the main score over random starts (k-means seeds); 0 when the task is deterministic."""
 
     @property
     def coverage(self) -> float:
         return self.n_scored / self.n_items if self.n_items else 0.0
 
 
-class Task:
-    """Turns a provider into scores. Subclasses set ``name``, ``Options``, ``main_score`` and ``evaluate``."""
+class Task(ABC, Generic[OptionsT]):
+    """Turns a provider into scores. Subclasses set ``name``, ``Options``, ``main_score`` and ``evaluate``.
+
+    Bump ``version`` whenever what the task computes changes: records made by an older version are redone.
+    """
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    version: ClassVar[int] = 1
     Options: ClassVar[type[Options]] = Options
     main_score: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
-    registered_name: str = ""
 
-    def __init__(self, options: Options | None = None, **kwargs: Any) -> None:
-        self.options = options if options is not None else self.Options(**kwargs)
-        self.registered_name = self.name
+    def __init__(
+        self, options: OptionsT | None = None, *, registered_name: str = "", plugin: PluginInfo | None = None,
+        **kwargs: Any,
+    ) -> None:  # fmt: skip
+        self.options: OptionsT = options if options is not None else self.Options(**kwargs)  # type: ignore[assignment]
+        self.registered_name = registered_name or self.name
+        self.plugin = plugin
 
     def dataset_sha256(self) -> str | None:
         """sha256 of the data the task evaluates on (stored in every record)."""
@@ -244,5 +329,11 @@ class Task:
     def load(self, context: Context) -> None:
         """Read and validate the task's data; raises EmbbenchError naming file:line on bad data."""
 
+    @abstractmethod
     def evaluate(self, provider: Provider) -> TaskOutput:
-        raise NotImplementedError
+        """Score a fitted provider."""
+
+    def score_items(self, items: Items) -> float | None:
+        """The main score recomputed from some of the scored items' rows (a bootstrap resample, or the items
+        every provider covers); None when undefined. Without it, records carry no interval."""
+        return None

@@ -1,4 +1,4 @@
-"""The ``embbench`` command line: list, plugins, run, leaderboard."""
+"""The ``embbench`` command line: list, plugins, run, show, reproduce, leaderboard."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from embbench.config import Suite, load_suite, parse_spec
-from embbench.errors import EmbbenchError
+from embbench.errors import ConfigErrors, EmbbenchError
+from embbench.executors import ExecutorName
 from embbench.plugins import Registry
-from embbench.results import MIN_COVERAGE
+from embbench.results import MIN_COVERAGE, Record, load_records, read_record
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Compare embeddings: any provider on any task.")
 out = Console()
@@ -105,7 +106,7 @@ def run_command(
     results: Annotated[Path | None, typer.Option(help="folder for result records [default: results]")] = None,
     leaderboard: Annotated[Path | None, typer.Option(help="also write the leaderboard to this folder")] = None,
     min_coverage: MinCoverage = MIN_COVERAGE,
-    rerun: Annotated[bool, typer.Option(help="run pairs that already have a record")] = False,
+    rerun: Annotated[bool, typer.Option(help="run pairs that already have a record that still holds")] = False,
     raise_errors: Annotated[
         bool, typer.Option("--raise", help="stop at the first failing pair, with traceback")
     ] = False,
@@ -115,13 +116,19 @@ def run_command(
     embedding_cache: Annotated[
         bool, typer.Option(help="reuse embeddings of the same texts across tasks and runs")
     ] = True,
-    jobs: Annotated[int, typer.Option(help="run this many providers at once in worker processes")] = 1,
-    executor: Annotated[str, typer.Option(help="local, or ray: one Ray task per provider")] = "local",
+    jobs: Annotated[int, typer.Option(min=1, help="run this many providers at once in worker processes")] = 1,
+    executor: Annotated[
+        ExecutorName, typer.Option(help="local (this process; worker processes with --jobs), process, or ray")
+    ] = ExecutorName.local,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address [default: start a local one]")] = None,
 ) -> None:
-    """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default."""
+    """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default.
+
+    A pair whose record still holds is skipped; one whose inputs, dataset or code version changed is redone,
+    and the reason is printed. A failure never replaces a finished ok record.
+    """
     from embbench.leaderboard import write_leaderboard
-    from embbench.runner import run
+    from embbench.runner import RunOptions, run
 
     default = not (provider or task or suite)
     plan = load_suite(suite or DEFAULT_SUITE) if (suite or default) else Suite([], [])
@@ -133,14 +140,22 @@ def run_command(
         results = results or DEFAULT_BOARD / "results"
         leaderboard = leaderboard or DEFAULT_BOARD
     results = results or Path("results")
+    failures: list[str] = []
+
+    def failed(record: Record, kept: Record) -> None:
+        failures.append(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}"
+                        f" (kept the ok record of {kept.created})")  # fmt: skip
+
     with _progress() as progress:
         bar = progress.add_task("running", total=None)
-        records = run(
-            plan.providers, plan.tasks, results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
+        options = RunOptions(
+            results_dir=results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
             embedding_cache=embedding_cache, jobs=jobs, executor=executor, ray_address=ray_address,
             on_start=lambda n: progress.update(bar, total=n),
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
+            on_note=lambda note: progress.console.print(f"redo {note}"), on_failure=failed,
         )  # fmt: skip
+        records = run(plan.providers, plan.tasks, options=options)
     counts = {s: sum(r.status == s for r in records) for s in ("ok", "skipped", "error")}
     err.print(
         f"{len(records)} pairs: {counts['ok']} ok, {counts['skipped']} skipped, {counts['error']} error -> {results}"
@@ -148,12 +163,58 @@ def run_command(
     for record in records:
         if record.status == "error":
             print(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}", file=sys.stderr)
+    for failure in failures:
+        print(failure, file=sys.stderr)
     if leaderboard:
-        from embbench.results import load_records
-
         for path in write_leaderboard(load_records(results), leaderboard, ["md", "csv", "json", "html"], min_coverage):
             err.print(f"wrote {path}")
-    if counts["error"]:
+    if counts["error"] or failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    record: Annotated[Path, typer.Argument(help="a result record (.json) in a results folder")],
+    top: Annotated[int, typer.Option(min=0, help="how many hardest and easiest items to show")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """A record: its scores, interval, coverage, identity and environment, and its hardest and easiest items."""
+    from embbench.record_view import record_view
+
+    view = record_view(read_record(record), top)
+    if as_json:
+        print(json.dumps(view, indent=2, default=str))
+        return
+    for key, value in view["record"].items():
+        out.print(f"[bold]{key}[/bold]: {value}", highlight=False)
+    for title in ("hardest", "easiest"):
+        if view.get(title):
+            _emit(view[title], False, f"{title} items (loss: higher is worse)")
+
+
+@app.command()
+def reproduce(
+    results: Annotated[Path, typer.Argument(help="the results folder of a published board")],
+    sample: Annotated[int | None, typer.Option(min=1, help="rerun this many records, drawn at random")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the --sample draw")] = 0,
+    cache: Annotated[Path | None, typer.Option(help="cache folder [default: a fresh temporary one]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Rerun a board's ok records from scratch and report, per cell, whether it reproduces within its tolerance,
+    with the environment differences where it does not. Exits 1 when a cell does not reproduce."""
+    from embbench.reproduce import reproduce_records
+
+    with _progress() as progress:
+        bar = progress.add_task("reproducing", total=None)
+        rows = reproduce_records(
+            load_records(results), sample=sample, seed=seed, cache_dir=cache,
+            on_start=lambda n: progress.update(bar, total=n),
+            on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
+        )  # fmt: skip
+    _emit(rows, as_json, "reproduction")
+    failed = [r for r in rows if not r["reproduced"]]
+    err.print(f"{len(rows) - len(failed)} of {len(rows)} cells reproduce within their tolerance")
+    if failed:
         raise typer.Exit(1)
 
 
@@ -170,7 +231,6 @@ def leaderboard_command(
 ) -> None:
     """Write a providers x tasks table of main scores with a mean-rank column."""
     from embbench.leaderboard import write_leaderboard
-    from embbench.results import load_records
 
     formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
     paths = write_leaderboard(load_records(results), out_dir, formats_asked, min_coverage)
@@ -180,8 +240,6 @@ def leaderboard_command(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become ``ERROR: where: what`` lines and exit code 2, without a traceback."""
-    from embbench.runner import ConfigErrors
-
     try:
         code = app(args=argv, standalone_mode=False)
     except ConfigErrors as exc:

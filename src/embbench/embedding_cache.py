@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from embbench.api import Provider
+from embbench.api import Embedded, Provider
+from embbench.atomic import atomic_write
 
 MIN_TEXTS = 64  # smaller requests are cheaper to recompute than to look up
-VOLATILE = {"fit_seconds", "from_cache", "device"}  # provenance that does not change the vectors
 
 
-def provider_identity(provider: Provider) -> str:
-    """Hash of the provider's name, full options and what it was built from (corpus or file sha256)."""
-    provenance = {k: v for k, v in provider.provenance().items() if k not in VOLATILE}
-    ident = json.dumps(
-        [provider.name, provider.options.model_dump(mode="json"), provenance], sort_keys=True, default=str
-    )
-    return hashlib.sha256(ident.encode()).hexdigest()[:24]
-
-
-def texts_key(texts: Sequence[str]) -> str:
-    digest = hashlib.sha256()
+def texts_key(kind: str, texts: Sequence[str]) -> str:
+    """Hash of the exact list of texts (each length-prefixed) and how they are embedded (texts or words)."""
+    digest = hashlib.sha256(kind.encode())
     for text in texts:
         encoded = text.encode("utf-8")
         digest.update(len(encoded).to_bytes(8, "little") + encoded)
@@ -36,24 +25,36 @@ def texts_key(texts: Sequence[str]) -> str:
 
 
 class CachingProvider:
-    """A fitted provider whose ``embed`` results are kept under ``directory``; everything else is forwarded."""
+    """A fitted provider whose embeddings (and coverage) are kept under ``directory``, a folder named by the
+    provider's identity; everything else is forwarded."""
 
     def __init__(self, provider: Provider, directory: Path) -> None:
         self._provider = provider
-        self._directory = directory / provider_identity(provider)
+        self._directory = directory
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._provider, name)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_with_coverage(texts).vectors
+
+    def embed_with_coverage(self, texts: Sequence[str]) -> Embedded:
+        return self._cached("texts", texts, self._provider.embed_with_coverage)
+
+    def embed_words(self, words: Sequence[str]) -> Embedded:
+        return self._cached("words", words, self._provider.embed_words)
+
+    def _cached(self, kind: str, texts: Sequence[str], compute: Callable[[Sequence[str]], Embedded]) -> Embedded:
         if len(texts) < MIN_TEXTS:
-            return self._provider.embed(texts)
-        path = self._directory / f"{texts_key(texts)}.npy"
-        if path.exists():
-            return np.load(path)
-        vectors = self._provider.embed(texts)
-        self._directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=self._directory, suffix=".tmp", delete=False) as tmp:
-            np.save(tmp, vectors)
-        os.replace(tmp.name, path)
-        return vectors
+            return compute(texts)
+        path = self._directory / f"{texts_key(kind, texts)}.npz"
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                vectors, covered = stored["vectors"], stored["covered"]
+            if vectors.shape[0] == covered.shape[0] == len(texts):
+                return Embedded(vectors, covered)
+        except (OSError, ValueError, KeyError):
+            pass  # not cached yet, or a damaged entry: computed and written again
+        result = compute(texts)
+        atomic_write(path, lambda handle: np.savez(handle, vectors=result.vectors, covered=result.covered))
+        return result

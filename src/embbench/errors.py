@@ -26,3 +26,11 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     if close:
         return f" (did you mean '{close[0]}'?)"
     return f" (choose from: {', '.join(choices)})" if choices else ""
+
+
+class ConfigErrors(EmbbenchError):
+    """Every problem found while checking a run's providers and tasks, reported together."""
+
+    def __init__(self, errors: list[EmbbenchError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors

@@ -153,10 +153,7 @@ class Registry:
         except ValidationError as exc:
             problems = "; ".join(f"option '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in exc.errors())
             raise EmbbenchError(problems, where) from None
-        instance = cls(options)
-        instance.registered_name = spec.name
-        instance.plugin = entry.plugin
-        return instance
+        return cls(options, registered_name=spec.name, plugin=entry.plugin)
 
     def make_provider(self, spec: Spec | str | dict[str, Any]) -> Provider:
         """Build a provider from a spec, validating its options (unknown ones get a 'did you mean')."""

@@ -1,42 +1,50 @@
-"""Result records: one JSON file per (provider config, task config), written atomically."""
+"""Result records: one JSON file per (provider config, task config), with its per-item outputs in Parquet beside it.
+
+Writes are atomic; a record says which versions and inputs made it, so a rerun can tell a stale record from a
+finished one; a failing rerun never replaces a finished ``ok`` record.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
+import io
 import re
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+import numpy as np
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
+from embbench.api import Items
+from embbench.atomic import atomic_write
 from embbench.errors import EmbbenchError
+from embbench.hashing import sha256_file, stable_hash
 
 Status = Literal["ok", "skipped", "error"]
+SCHEMA_VERSION = 2  # 2: versions, provider inputs, environment, per-item outputs
+ITEMS_SUFFIX = ".items.parquet"
+MIN_COVERAGE = 0.9  # leaderboards mark a score that covers fewer of its task's items than this
 
 
 def record_key(provider: str, provider_config: dict[str, Any], task: str, task_config: dict[str, Any]) -> str:
     """Stable identity of a (provider config, task config) pair."""
-    ident = json.dumps([provider, provider_config, task, task_config], sort_keys=True, default=str)
-    return hashlib.sha256(ident.encode()).hexdigest()[:16]
-
-
-MIN_COVERAGE = 0.9  # leaderboards mark a score that covers fewer of its task's items than this
+    return stable_hash([provider, provider_config, task, task_config], 16)
 
 
 class Record(BaseModel):
     """The outcome of one provider on one task."""
 
     key: str
+    schema_version: int = 1  # records written before versions existed read as schema 1
     provider: str
     provider_label: str
     provider_config: dict[str, Any]
+    provider_version: int | None = None
+    provider_inputs: dict[str, str] = Field(default_factory=dict)
     task: str
     task_label: str
     task_config: dict[str, Any]
+    task_version: int | None = None
     status: Status
     error: str | None = None
     scores: dict[str, float | None] = Field(default_factory=dict)
@@ -44,40 +52,117 @@ class Record(BaseModel):
     higher_is_better: bool = True
     coverage: float | None = None
     ci95: list[float] | None = None
+    tolerance: float | None = None
     n_items: int | None = None
     n_scored: int | None = None
     seconds: float = 0.0
     dataset_sha256: str | None = None
+    items_file: str | None = None
+    items_sha256: str | None = None
     provenance: dict[str, Any] = Field(default_factory=dict)
     details: dict[str, Any] = Field(default_factory=dict)
+    environment: dict[str, Any] = Field(default_factory=dict)
     embbench_version: str
     plugin_versions: dict[str, str] = Field(default_factory=dict)
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    _path: Path | None = PrivateAttr(default=None)
 
     @property
     def main_value(self) -> float | None:
         return self.scores.get(self.main_score) if self.status == "ok" else None
+
+    @property
+    def path(self) -> Path | None:
+        """The file this record was read from or written to."""
+        return self._path
 
     def filename(self) -> str:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{self.provider}__{self.task}")
         return f"{slug}__{self.key}.json"
 
 
-def write_record(record: Record, directory: Path) -> Path:
-    """Write the record to ``directory`` atomically (temporary file, then rename)."""
-    directory.mkdir(parents=True, exist_ok=True)
+def staleness(old: Record, expected: Record) -> str | None:
+    """Why ``old`` cannot stand for ``expected`` (the same pair as planned now), or None when it still holds."""
+    if old.status == "error":
+        return "the last run failed"
+    if old.schema_version != expected.schema_version:
+        return f"stale: record schema {old.schema_version} -> {expected.schema_version}"
+    for what, before, now in (("task", old.task_version, expected.task_version),
+                              ("provider", old.provider_version, expected.provider_version)):  # fmt: skip
+        if before != now:
+            return f"stale: {what} version {before} -> {now}"
+    if old.dataset_sha256 != expected.dataset_sha256:
+        return "stale: dataset file changed"
+    changed = sorted(k for k in {*old.provider_inputs, *expected.provider_inputs}
+                     if old.provider_inputs.get(k) != expected.provider_inputs.get(k))  # fmt: skip
+    if changed:
+        return f"stale: {', '.join(changed)} changed"
+    return None
+
+
+def items_frame(items: Items) -> Any:
+    """The per-item columns as a pandas DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame({name: np.asarray(column) for name, column in items.items()})
+
+
+def _parquet_bytes(items: Items) -> bytes:
+    buffer = io.BytesIO()
+    items_frame(items).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def write_record(record: Record, directory: Path, items: Items | None = None) -> Path:
+    """Write the record (and its items, first, so the record never names a missing file) atomically."""
     target = directory / record.filename()
-    with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
-        tmp.write(record.model_dump_json(indent=2))
-    os.replace(tmp.name, target)
+    items_path = directory / (record.filename().removesuffix(".json") + ITEMS_SUFFIX)
+    if items is not None:
+        atomic_write(items_path, _parquet_bytes(items))
+        record.items_file, record.items_sha256 = items_path.name, sha256_file(items_path)
+    else:
+        items_path.unlink(missing_ok=True)  # an earlier run's items belong to the record being replaced
+    atomic_write(target, record.model_dump_json(indent=2))
+    record._path = target
     return target
+
+
+def save_record(record: Record, directory: Path, items: Items | None = None) -> Record | None:
+    """Write ``record`` unless it is an error where a finished ``ok`` record exists: then that record is kept
+    and returned (nothing finished is ever replaced by a failure)."""
+    if record.status == "error":
+        path = directory / record.filename()
+        try:
+            old = read_record(path) if path.exists() else None
+        except EmbbenchError:
+            old = None
+        if old is not None and old.status == "ok":
+            return old
+    write_record(record, directory, items)
+    return None
 
 
 def read_record(path: Path) -> Record:
     try:
-        return Record.model_validate_json(path.read_text(encoding="utf-8"))
+        record = Record.model_validate_json(path.read_text(encoding="utf-8"))
     except (ValidationError, ValueError) as exc:
         raise EmbbenchError(f"not an embbench result record: {str(exc).splitlines()[0]}", str(path)) from None
+    record._path = path
+    return record
+
+
+def read_items(record: Record) -> Any:
+    """The record's per-item outputs as a DataFrame, checked against the sha256 the record stores."""
+    import pandas as pd
+
+    if record.path is None or not record.items_file:
+        raise EmbbenchError("this record has no per-item outputs", str(record.path or record.key))
+    path = record.path.parent / record.items_file
+    if not path.is_file():
+        raise EmbbenchError(f"its items file {record.items_file} is missing", str(record.path))
+    if record.items_sha256 and sha256_file(path) != record.items_sha256:
+        raise EmbbenchError("the items file does not match the sha256 in its record", str(path))
+    return pd.read_parquet(path)
 
 
 def load_records(directory: Path) -> list[Record]:
@@ -88,14 +173,15 @@ def load_records(directory: Path) -> list[Record]:
     return sorted(records, key=lambda r: (r.provider_label, r.task_label))
 
 
-def existing_record(directory: Path, expected: Record) -> Record | None:
-    """The finished record (ok or skipped) for the same pair as ``expected``, computed on the same dataset
-    (sha256), if any; error records, and records of a dataset file that has changed since, are redone."""
+def existing_record(directory: Path, expected: Record) -> tuple[Record | None, str | None]:
+    """The finished record for the same pair as ``expected`` if it still holds, else (None, why it is redone);
+    (None, None) when there is none."""
     path = directory / expected.filename()
     if not path.exists():
-        return None
+        return None, None
     try:
-        record = read_record(path)
-    except EmbbenchError:
-        return None
-    return record if record.status != "error" and record.dataset_sha256 == expected.dataset_sha256 else None
+        old = read_record(path)
+    except EmbbenchError as exc:
+        return None, f"unreadable record: {exc.what}"
+    reason = staleness(old, expected)
+    return (None, reason) if reason else (old, None)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -14,32 +11,32 @@ from typing import Any
 import numpy as np
 
 from embbench.api import Context, Provider, WordVectors
-from embbench.corpus import Corpus, load_corpus
+from embbench.atomic import work_folder
+from embbench.corpus import Corpus, corpus_files, load_corpus
 from embbench.errors import EmbbenchError
+from embbench.hashing import stable_hash
 from embbench.vectors import load_cached, save_cached
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: keyed by provider version and input fingerprints
 Build = Callable[[Path], tuple[list[str], np.ndarray, dict[str, Any]]]
 
 
-def fit_key(provider: Provider, inputs: str) -> str:
-    """A stable hash of the provider's name, options and the sha256 (or other identity) of its inputs."""
-    ident = json.dumps([CACHE_VERSION, provider.name, provider.options.model_dump(mode="json"), inputs], sort_keys=True)
-    return hashlib.sha256(ident.encode()).hexdigest()[:24]
+def fit_folder(context: Context, provider: Provider) -> Path:
+    """The cache folder of a fitted provider: keyed by its name, version, options and input fingerprints."""
+    key = stable_hash([CACHE_VERSION, provider.name, type(provider).version, provider.options.model_dump(mode="json"),
+                       provider.inputs(context)])  # fmt: skip
+    return context.cache_dir / "fitted" / provider.name / key
 
 
-def cached_fit(
-    context: Context, provider: Provider, inputs: str, build: Build
-) -> tuple[WordVectors, dict[str, Any], Path]:
+def cached_fit(context: Context, provider: Provider, build: Build) -> tuple[WordVectors, dict[str, Any], Path]:
     """The provider's vectors from the cache, or built, timed and stored there.
 
     ``build(folder)`` returns (words, matrix, provenance) and may save other artifacts (a model, a decoder)
     into ``folder``; they are kept in the returned cache folder. Provenance gains ``fit_seconds``.
     """
-    directory = context.cache_dir / "fitted" / provider.name / fit_key(provider, inputs)
+    directory = fit_folder(context, provider)
     if not (directory / "meta.json").exists():
-        work = directory.with_name(directory.name + f".tmp{os.getpid()}")
-        work.mkdir(parents=True, exist_ok=True)
+        work = work_folder(directory)
         start = time.perf_counter()
         try:
             words, matrix, provenance = build(work)
@@ -52,6 +49,32 @@ def cached_fit(
         return vectors, {**meta, "from_cache": False}, directory
     vectors, meta = load_cached(directory)
     return vectors, {**meta, "from_cache": True}, directory
+
+
+def corpus_inputs(provider: Provider, context: Context) -> dict[str, str]:
+    """The fingerprint of the corpus named by the provider's ``corpus`` option (every file of a folder)."""
+    try:
+        files = corpus_files(provider.options.corpus)
+    except EmbbenchError as exc:
+        raise EmbbenchError(exc.what, f"provider '{provider.name}' option 'corpus'") from None
+    return {"corpus": stable_hash([context.fingerprint(path) for path in files], 64)}
+
+
+def path_inputs(provider: Provider, context: Context, what: str, option: str = "path") -> dict[str, str]:
+    """The fingerprint of the file (or folder) named by an option; a missing one is an error naming the option."""
+    path = Path(getattr(provider.options, option)).expanduser()
+    if not path.exists():
+        raise EmbbenchError(f"{what} not found: {path}", f"provider '{provider.name}' option '{option}'")
+    return {what: context.fingerprint(path)}
+
+
+def base_inputs(provider: Provider, context: Context) -> dict[str, str]:
+    """The inputs of the provider named by ``base=``, each prefixed ``base``."""
+    try:
+        inputs = context.provider_inputs(provider.options.base)
+    except EmbbenchError as exc:
+        raise EmbbenchError(str(exc), f"provider '{provider.name}' option 'base'") from None
+    return {f"base {what}": value for what, value in inputs.items()}
 
 
 def provider_corpus(provider: Provider) -> Corpus:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 import itertools
 import json
 import math
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +21,14 @@ from typing import BinaryIO, Literal
 import numpy as np
 
 from embbench.api import WordVectors
+from embbench.atomic import publish_folder, work_folder
 from embbench.errors import EmbbenchError
+from embbench.files import default_cache_dir
+from embbench.hashing import fingerprint, stable_hash
 
 VectorFormat = Literal["auto", "glove", "word2vec", "word2vec-binary"]
 CHUNK_BYTES = 32 << 20
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: keyed by content
 
 
 def _open(path: Path) -> BinaryIO:
@@ -197,12 +198,6 @@ def _read_binary(path: Path, out_dir: Path) -> tuple[list[str], np.ndarray]:
     return words, matrix
 
 
-def _cache_key(path: Path, fmt: str) -> str:
-    stat = path.stat()
-    ident = f"{CACHE_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{fmt}"
-    return hashlib.sha256(ident.encode()).hexdigest()[:24]
-
-
 def _publish(work: Path, directory: Path, words: list[str], matrix: np.ndarray, meta: dict) -> None:
     """Finish a cache entry built in ``work`` (which already holds vectors.npy) and move it into place."""
     bad = next((w for w in words if "\n" in w), None)
@@ -211,8 +206,7 @@ def _publish(work: Path, directory: Path, words: list[str], matrix: np.ndarray, 
     (work / "words.txt").write_text("\n".join(words), encoding="utf-8")
     meta = {**meta, "count": len(words), "dim": int(matrix.shape[1])}
     (work / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    shutil.rmtree(directory, ignore_errors=True)
-    os.replace(work, directory)
+    publish_folder(work, directory)
 
 
 def save_cached(directory: Path, words: list[str], matrix: np.ndarray, meta: dict, work: Path | None = None) -> None:
@@ -220,8 +214,7 @@ def save_cached(directory: Path, words: list[str], matrix: np.ndarray, meta: dic
 
     ``work``, if given, is a folder already holding other artifacts (a model file, a decoder) to keep beside them.
     """
-    work = work or directory.with_name(directory.name + f".tmp{os.getpid()}")
-    work.mkdir(parents=True, exist_ok=True)
+    work = work or work_folder(directory)
     try:
         np.save(work / "vectors.npy", np.ascontiguousarray(matrix, dtype=np.float32))
         _publish(work, directory, words, matrix, meta)
@@ -239,24 +232,23 @@ def load_cached(directory: Path) -> tuple[WordVectors, dict]:
 def load_vectors(
     path: Path | str, fmt: VectorFormat = "auto", cache_dir: Path | None = None
 ) -> tuple[WordVectors, dict]:
-    """Load a vector file, parsing it once into ``cache_dir`` and reusing that afterwards.
+    """Load a vector file, parsing it once into ``cache_dir`` (keyed by the file's content) and reusing that.
 
     Returns the vectors and metadata (source path, format, sha256 of the file, count, dim).
     """
-    from embbench.datasets import default_cache_dir, sha256_file
-
     path = Path(path).expanduser()
     if not path.is_file():
         raise EmbbenchError("vector file not found", str(path))
+    cache_dir = cache_dir or default_cache_dir()
+    sha256 = fingerprint(path, cache_dir / "fingerprints")
     fmt = detect_format(path) if fmt == "auto" else fmt
-    directory = (cache_dir or default_cache_dir()) / "vectors" / _cache_key(path, fmt)
+    directory = cache_dir / "vectors" / stable_hash([CACHE_VERSION, sha256, fmt])
     if (directory / "meta.json").exists():
         return load_cached(directory)
-    work = directory.with_name(directory.name + f".tmp{os.getpid()}")
-    work.mkdir(parents=True, exist_ok=True)
+    work = work_folder(directory)
     try:
         words, matrix = _read_binary(path, work) if fmt == "word2vec-binary" else _read_text(path, fmt, work)
-        meta = {"path": str(path), "format": fmt, "sha256": sha256_file(path)}
+        meta = {"path": str(path), "format": fmt, "sha256": sha256}
         _publish(work, directory, words, matrix, meta)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -14,7 +14,14 @@ from embbench.api import Context, WordOptions, WordProvider
 from embbench.cooccurrence import cooccurrence, ppmi
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit, check_dim, provider_corpus, provider_vocabulary
+from embbench.training import (
+    base_inputs,
+    cached_fit,
+    check_dim,
+    corpus_inputs,
+    provider_corpus,
+    provider_vocabulary,
+)
 
 DECODER_FILE = "decoder.pt"
 
@@ -54,12 +61,15 @@ def build_network(inputs: int, options: AutoencoderOptions) -> tuple[Any, Any]:
     return encoder, decoder
 
 
-class Autoencoder(WordProvider):
+class Autoencoder(WordProvider[AutoencoderOptions]):
     """The bottleneck of an autoencoder is the embedding; the decoder is kept (``decode``) for later tasks."""
 
     name = "autoencoder"
     description = "torch autoencoder over PPMI rows of a corpus or another provider's vectors (base=)"
     Options: ClassVar = AutoencoderOptions
+
+    def inputs(self, context: Context) -> dict[str, str]:
+        return base_inputs(self, context) if self.options.base else corpus_inputs(self, context)
 
     def fit(self, context: Context) -> Autoencoder:
         if self.options.base:
@@ -67,16 +77,12 @@ class Autoencoder(WordProvider):
             if base is None:
                 raise EmbbenchError("the base provider has no word vocabulary", "provider 'autoencoder' option 'base'")
             words, inputs = base.words, base.matrix
-            identity = f"base:{self.options.base}"
         else:
             corpus = provider_corpus(self)
             words = provider_vocabulary(self, corpus, at_least=2)
             ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
             inputs = ppmi(cooccurrence(ids, starts, len(words), self.options.window))[:, : self.options.contexts]
-            identity = corpus.sha256
-        self.vectors_, self.provenance_, folder = cached_fit(
-            context, self, identity, lambda f: self._train(words, inputs, f)
-        )
+        self.vectors_, self.provenance_, folder = cached_fit(context, self, lambda f: self._train(words, inputs, f))
         self.decoder_path_ = folder / DECODER_FILE
         return self
 

@@ -54,7 +54,7 @@ def combine_layers(hidden: Sequence[Any], layers: str) -> Any:
     return torch.cat(hidden[-4:], dim=-1)
 
 
-class Bert(Provider):
+class Bert(Provider[BertOptions]):
     """Any sentence-transformers / Hugging Face model by path or name; all-MiniLM-L6-v2 is packaged offline.
 
     Texts are batched by length (shortest first) and returned in the input order.
@@ -64,17 +64,29 @@ class Bert(Provider):
     description = "sentence-transformers / Hugging Face encoder: sentence or contextual word embeddings"
     Options: ClassVar = BertOptions
 
+    def _location(self) -> str:
+        """The model folder (the packaged MiniLM, or a local path), else a Hugging Face hub name."""
+        if self.options.model in PACKAGED:
+            return str(packaged_minilm())
+        path = Path(self.options.model).expanduser()
+        if path.exists():
+            return str(path)
+        if self.options.model.startswith((".", "/", "~")):
+            raise EmbbenchError(f"no model folder at {path}", "provider 'bert' option 'model'")
+        return self.options.model
+
+    def inputs(self, context: Context) -> dict[str, str]:
+        """The model folder's content fingerprint; a hub name is kept as given (the hub's revision is not pinned)."""
+        location = self._location()
+        return {"model folder": context.fingerprint(Path(location))} if Path(location).exists() else {"model": location}
+
     def fit(self, context: Context) -> Bert:
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()  # embbench's own progress bar is the one on screen
-        location = str(packaged_minilm()) if self.options.model in PACKAGED else self.options.model
-        path = Path(location).expanduser()
-        if location.startswith((".", "/", "~")) and not path.exists():
-            raise EmbbenchError(f"no model folder at {path}", "provider 'bert' option 'model'")
-        location = str(path) if path.exists() else location  # else a Hugging Face hub name
+        location = self._location()
         device = self.options.device
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"

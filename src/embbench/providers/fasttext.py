@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -10,10 +11,11 @@ import numpy as np
 from pydantic import Field
 
 from embbench.api import Context, WordVectors
+from embbench.atomic import publish_folder, work_folder
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.providers.gensim_base import GensimOptions, GensimTrained
-from embbench.training import fit_key
+from embbench.training import fit_folder
 from embbench.vectors import load_vectors
 
 MODEL_FILE = "fasttext.model"
@@ -25,7 +27,7 @@ class FastTextOptions(GensimOptions):
     bucket: int = Field(200_000, ge=1)
 
 
-class FastText(GensimTrained):
+class FastText(GensimTrained[FastTextOptions]):
     """Words are sums of character n-gram vectors, so out-of-vocabulary words get a vector from their subwords."""
 
     name = "fasttext"
@@ -55,21 +57,20 @@ class FastText(GensimTrained):
             return  # a .vec file has no subword information
         from gensim.models.fasttext import load_facebook_vectors
 
-        from embbench.datasets import sha256_file
-
-        folder = context.cache_dir / "fitted" / self.name / fit_key(self, str(path.resolve()))
+        folder = fit_folder(context, self)  # keyed by the .bin file's content, not its path
         model_path = folder / MODEL_FILE
         if not model_path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
+            work = work_folder(folder)
             try:
-                keyed = load_facebook_vectors(str(path))
+                load_facebook_vectors(str(path)).save(str(work / MODEL_FILE))
             except Exception as exc:
+                shutil.rmtree(work, ignore_errors=True)
                 raise EmbbenchError(f"not a fastText .bin model: {exc}", str(path)) from None
-            keyed.save(str(model_path))
+            publish_folder(work, folder)
         keyed = load_keyed(model_path)
         self.vectors_ = WordVectors(list(keyed.index_to_key), keyed.vectors)
         self._attach_subwords(keyed)
-        self.provenance_ = {"path": str(path), "sha256": sha256_file(path)}
+        self.provenance_ = {"path": str(path), "sha256": self.inputs(context)["model file"]}
 
 
 def load_keyed(model_path: Path) -> Any:

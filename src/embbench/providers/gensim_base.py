@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -12,11 +12,11 @@ from pydantic import Field, model_validator
 from embbench.api import Context, WordOptions, WordProvider
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError
-from embbench.training import cached_fit, check_dim, provider_corpus, provider_vocabulary
+from embbench.training import cached_fit, check_dim, corpus_inputs, path_inputs, provider_corpus, provider_vocabulary
 
 
-def stable_hash(text: str) -> int:
-    """A hash that does not change between processes (Python's ``hash`` is salted), so seeds reproduce."""
+def gensim_hashfxn(text: str) -> int:
+    """gensim's word hash for seeding vectors, the same in every process (Python's ``hash`` is salted)."""
     return zlib.crc32(text.encode("utf-8"))
 
 
@@ -45,7 +45,10 @@ class GensimOptions(WordOptions):
         return values
 
 
-class GensimTrained(WordProvider):
+GensimOptionsT = TypeVar("GensimOptionsT", bound=GensimOptions)
+
+
+class GensimTrained(WordProvider[GensimOptionsT]):
     """Trains a gensim model on a corpus (cached by corpus sha256 and options) or loads a pretrained file."""
 
     def model_class(self) -> Any:
@@ -58,17 +61,16 @@ class GensimTrained(WordProvider):
     def load_pretrained(self, path: Path, context: Context) -> None:
         raise NotImplementedError
 
+    def inputs(self, context: Context) -> dict[str, str]:
+        return path_inputs(self, context, "model file") if self.options.path else corpus_inputs(self, context)
+
     def fit(self, context: Context) -> GensimTrained:
-        options = self.options
-        if options.path:
-            path = Path(options.path).expanduser()
-            if not path.is_file():
-                raise EmbbenchError("model file not found", f"provider '{self.name}' option 'path': {path}")
-            self.load_pretrained(path, context)
+        if self.options.path:
+            self.load_pretrained(Path(self.options.path).expanduser(), context)
             return self
         corpus = provider_corpus(self)
         self.vectors_, self.provenance_, self.folder_ = cached_fit(
-            context, self, corpus.sha256, lambda folder: self._train(corpus, folder)
+            context, self, lambda folder: self._train(corpus, folder)
         )
         self.after_fit()
         return self
@@ -93,7 +95,7 @@ class GensimTrained(WordProvider):
             epochs=options.epochs,
             seed=options.seed,
             workers=options.workers,
-            hashfxn=stable_hash,
+            hashfxn=gensim_hashfxn,
             **self.model_parameters(),
         )
         vectors = model.wv

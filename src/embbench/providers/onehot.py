@@ -11,7 +11,7 @@ from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider, WordVectors
 from embbench.hookspecs import hookimpl
-from embbench.training import provider_corpus, provider_vocabulary
+from embbench.training import corpus_inputs, provider_corpus, provider_vocabulary
 
 
 class OneHotOptions(WordOptions):
@@ -20,12 +20,15 @@ class OneHotOptions(WordOptions):
     max_vocab: int | None = Field(None, ge=1)
 
 
-class OneHot(WordProvider):
+class OneHot(WordProvider[OneHotOptions]):
     """Each vocabulary word is its own dimension; a sentence is its (pooled) bag of words."""
 
     name = "onehot"
     description = "one-hot vectors over a corpus vocabulary (sparse)"
     Options: ClassVar = OneHotOptions
+
+    def inputs(self, context: Context) -> dict[str, str]:
+        return corpus_inputs(self, context)
 
     def fit(self, context: Context) -> OneHot:
         corpus = provider_corpus(self)

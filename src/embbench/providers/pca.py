@@ -13,7 +13,14 @@ from embbench.cooccurrence import cooccurrence, ppmi
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit, check_dim, provider_corpus, provider_vocabulary
+from embbench.training import (
+    base_inputs,
+    cached_fit,
+    check_dim,
+    corpus_inputs,
+    provider_corpus,
+    provider_vocabulary,
+)
 
 
 class PCAOptions(WordOptions):
@@ -28,12 +35,15 @@ class PCAOptions(WordOptions):
     seed: int = 0
 
 
-class PCA(WordProvider):
+class PCA(WordProvider[PCAOptions]):
     """PPMI + truncated SVD of a corpus (``U * S**eig``), or PCA of a base provider's vectors (``base=``)."""
 
     name = "pca"
     description = "PPMI co-occurrence + truncated SVD of a corpus, or PCA of another provider (base=)"
     Options: ClassVar = PCAOptions
+
+    def inputs(self, context: Context) -> dict[str, str]:
+        return base_inputs(self, context) if self.options.base else corpus_inputs(self, context)
 
     def fit(self, context: Context) -> PCA:
         if self.options.base:
@@ -43,11 +53,10 @@ class PCA(WordProvider):
                 raise EmbbenchError(
                     "the base provider has no word vocabulary to reduce", "provider 'pca' option 'base'"
                 )
-            inputs = f"base:{self.options.base}:{base.provenance()}"
-            self.vectors_, self.provenance_, _ = cached_fit(context, self, inputs, lambda _: self._reduce(base_vectors))
+            self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._reduce(base_vectors))
         else:
             corpus = provider_corpus(self)
-            self.vectors_, self.provenance_, _ = cached_fit(context, self, corpus.sha256, lambda _: self._svd(corpus))
+            self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._svd(corpus))
         return self
 
     def _svd(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:

@@ -12,7 +12,7 @@ from embbench.providers.gensim_base import GensimOptions, GensimTrained
 from embbench.vectors import load_vectors
 
 
-class Word2Vec(GensimTrained):
+class Word2Vec(GensimTrained[GensimOptions]):
     """Skip-gram or CBOW with negative sampling or hierarchical softmax (gensim), or ``path=`` a pretrained file."""
 
     name = "word2vec"

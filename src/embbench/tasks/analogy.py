@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
 
-from embbench.api import Provider, TaskOutput, WordVectors
-from embbench.datasets import iter_data_lines
+from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.errors import EmbbenchError
+from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
-from embbench.tasks.base import FileTask, FileTaskOptions, require_word_vectors
+from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
+from embbench.tasks.common import unique_ids
 from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
 from embbench.wordsearch import Score, nearest, products, unit_block, unit_rows
 
@@ -90,12 +90,11 @@ def accuracies(
     return scores
 
 
-class AnalogyOptions(FileTaskOptions):
-    restrict_vocab: int | None = Field(None, ge=1)
+class AnalogyOptions(WordTaskOptions):
     methods: tuple[Method, ...] = ("3cosadd", "3cosmul")
 
 
-class Analogy(FileTask):
+class Analogy(FileTask[AnalogyOptions]):
     """Answer a : b :: c : ? by the nearest vocabulary word, excluding a, b and c.
 
     ``restrict_vocab=N`` searches the N most frequent words (questions with a word outside them are not
@@ -107,6 +106,7 @@ class Analogy(FileTask):
     Options: ClassVar = AnalogyOptions
 
     main_score = "3cosadd"
+    version = 2  # 2: per-item outputs (predicted word per question and method)
 
     def __init__(self, options: AnalogyOptions | None = None, **kwargs: object) -> None:
         super().__init__(options, **kwargs)
@@ -119,20 +119,34 @@ class Analogy(FileTask):
     def evaluate(self, provider: Provider) -> TaskOutput:
         vectors = require_word_vectors(provider)
         if self.options.protocol == "gensim":
-            rows, correct = self._gensim(vectors)
+            rows, correct, answers = self._gensim(vectors)
         else:
-            rows, correct = self._embbench(vectors)
+            rows, correct, answers = self._embbench(vectors)
         scored = (rows >= 0).all(axis=1)
-        hits = correct[self.main_score][scored]
+        items: Items = {
+            "id": unique_ids([" ".join(q.words) for q in self.questions_]),
+            "section": np.array([q.section for q in self.questions_], dtype=object),
+            "covered": scored,
+        }
+        for method, answer in answers.items():
+            items[f"predicted_{method}"] = np.array([vectors.words[r] if r >= 0 else "" for r in answer], dtype=object)
+            items[f"correct_{method}"] = correct[method]
+        items["loss"] = np.where(scored, 1.0 - correct[self.main_score], np.nan)
         return TaskOutput(accuracies(self.questions_, correct, scored), len(self.questions_), int(scored.sum()),
-                          resample=lambda sample: float(hits[sample].mean()), n_resample=len(hits))  # fmt: skip
+                          items=items)  # fmt: skip
 
-    def _embbench(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def score_items(self, items: Items) -> float | None:
+        hits = items[f"correct_{self.main_score}"]
+        return float(hits.mean()) if len(hits) else None
+
+    def _embbench(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Question rows (-1: not covered), and per method whether each answer is right and the answer's row."""
         limit = min(self.options.restrict_vocab or len(vectors), len(vectors))
         lookup = {w: vectors.lookup(w) for q in self.questions_ for w in q.words}
         rows = np.array([[r if (r := lookup[w]) is not None and r < limit else -1 for w in q.words]
                          for q in self.questions_], dtype=np.int64)  # fmt: skip
         correct = {m: np.zeros(len(rows), dtype=bool) for m in self.options.methods}
+        answers = {m: np.full(len(rows), -1, dtype=np.int64) for m in self.options.methods}
         covered = np.flatnonzero((rows >= 0).all(axis=1))
         lower = np.array([w.lower() for w in vectors.words[:limit]], dtype=object)
         for start in range(0, len(covered), QUESTION_BATCH):
@@ -141,9 +155,10 @@ class Analogy(FileTask):
             for method in self.options.methods:
                 top = nearest(vectors, limit, SCORES[method](a, b, c), exclude=rows[batch, :3])
                 correct[method][batch] = lower[top[:, 0]] == lower[rows[batch, 3]]
-        return rows, correct
+                answers[method][batch] = top[:, 0]
+        return rows, correct, answers
 
-    def _gensim(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _gensim(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
         """gensim's rule: the first of its top 5 (question rows excluded) whose upper case is not a question word.
 
         Excluding every row whose upper case is a question word and taking the best remaining row is the same
@@ -156,6 +171,7 @@ class Analogy(FileTask):
         rows = np.array([[ok_vocab[w][0] if w in ok_vocab else -1 for w in q] for q in upper], dtype=np.int64)
         covered = np.flatnonzero((rows >= 0).all(axis=1))
         correct = np.zeros(len(rows), dtype=bool)
+        answers = np.full(len(rows), -1, dtype=np.int64)
         for start in range(0, len(covered), QUESTION_BATCH):
             batch = covered[start : start + QUESTION_BATCH]
             a, b, c = (vectors.dense_rows(r) / vectors.norms[r][:, None] for r in rows[batch, :3].T)
@@ -171,7 +187,8 @@ class Analogy(FileTask):
 
             best = nearest(vectors, limit, cosine, exclude=exclude)[:, 0]
             correct[batch] = [vectors.words[r].upper() == upper[q][3] for r, q in zip(best, batch, strict=True)]
-        return rows, {"3cosadd": correct}
+            answers[batch] = best
+        return rows, {"3cosadd": correct}, {"3cosadd": answers}
 
 
 @hookimpl

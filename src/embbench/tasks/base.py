@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from embbench.api import Context, Options, Provider, Task, WordVectors
-from embbench.datasets import sha256_file
 from embbench.errors import EmbbenchError, SkipTask
 
 
@@ -17,7 +16,6 @@ class FileTaskOptions(Options):
 
     dataset: str | None = None
     path: str | None = None
-    protocol: Literal["embbench", "gensim"] = "embbench"
 
     @model_validator(mode="before")
     @classmethod
@@ -30,7 +28,17 @@ class FileTaskOptions(Options):
         return values
 
 
-class FileTask(Task):
+class WordTaskOptions(FileTaskOptions):
+    """Options of the tasks that search a word vocabulary (similarity, analogy)."""
+
+    protocol: Literal["embbench", "gensim"] = "embbench"
+    restrict_vocab: int | None = Field(None, ge=1)
+
+
+FileOptionsT = TypeVar("FileOptionsT", bound=FileTaskOptions)
+
+
+class FileTask(Task[FileOptionsT]):
     """A task over one dataset file; subclasses implement ``read(path)`` and ``evaluate``."""
 
     path_: Path
@@ -41,13 +49,13 @@ class FileTask(Task):
             self.path_ = Path(self.options.path).expanduser()
             if not self.path_.is_file():
                 raise EmbbenchError("dataset file not found", f"task '{self.registered_name}' option 'path'")
-            self.sha256_ = sha256_file(self.path_)
+            self.sha256_ = context.fingerprint(self.path_)
         else:
             where = f"task '{self.registered_name}' option 'dataset'"
             assert context.registry is not None
             dataset = context.registry.dataset(self.options.dataset, where)
             self.path_ = dataset.local_path(context.cache_dir)
-            self.sha256_ = sha256_file(self.path_)
+            self.sha256_ = context.fingerprint(self.path_)
             if dataset.sha256 and dataset.sha256 != self.sha256_:
                 raise EmbbenchError(
                     f"sha256 {self.sha256_} differs from the registered {dataset.sha256}", str(self.path_)

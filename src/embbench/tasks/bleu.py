@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Provider, TaskOutput
+from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
@@ -33,13 +33,14 @@ class BleuOptions(FileTaskOptions):
     seed: int = 0
 
 
-class RetrievalBleu(FileTask):
+class RetrievalBleu(FileTask[BleuOptions]):
     """Output the target of the nearest training source; corpus BLEU (sacrebleu) against held-out targets."""
 
     name = "bleu"
     description = "retrieval generation (nearest training source's target) scored by sacrebleu corpus BLEU"
     Options: ClassVar = BleuOptions
     main_score = "bleu"
+    version = 2  # 2: explicit coverage; per-item outputs
 
     def read(self, path: Path) -> None:
         self.sources_, self.targets_ = read_pairs_file(path)
@@ -67,16 +68,30 @@ class RetrievalBleu(FileTask):
         bleu = BLEU()
         score = bleu.corpus_score(hypotheses, [references])
         stats = np.array(bleu._extract_corpus_statistics(hypotheses, [references]))  # per-sentence statistics
-
-        def resample(rows: np.ndarray) -> float:
-            return float(bleu._compute_score_from_stats(list(stats[rows].sum(axis=0))).score)
-
+        items: Items = {
+            "id": np.array([str(i) for i in self.test_], dtype=object),
+            "reference": np.array(references, dtype=object),
+            "generated": np.array(hypotheses, dtype=object),
+            "retrieved_from": np.array([str(i) for i in nearest], dtype=object),
+            "covered": covered[self.test_],
+            "scored": np.ones(len(self.test_), dtype=bool),
+            "loss": 100.0 - np.array([bleu._compute_score_from_stats(list(row)).score for row in stats]),
+            **{f"bleu_stat_{i}": stats[:, i] for i in range(stats.shape[1])},
+        }
         return TaskOutput(
             {"bleu": float(score.score)}, n_items=len(self.test_), n_scored=int(covered[self.test_].sum()),
             details={"signature": str(bleu.get_signature()), "seed": self.options.seed, "test_items": len(self.test_),
                      "examples": [[h, r] for h, r in zip(hypotheses[:5], references[:5], strict=True)]},
-            resample=resample, n_resample=len(references),
+            items=items,
         )  # fmt: skip
+
+    def score_items(self, items: Items) -> float | None:
+        """Corpus BLEU from the summed per-sentence statistics of the given items (sacrebleu's own formula)."""
+        from sacrebleu.metrics import BLEU
+
+        columns = sorted((n for n in items if n.startswith("bleu_stat_")), key=lambda n: int(n[10:]))
+        totals = [int(items[n].sum()) for n in columns]
+        return float(BLEU()._compute_score_from_stats(totals).score)
 
 
 @hookimpl

@@ -9,27 +9,43 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Provider, TaskOutput
+from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import clustering_scores, embed_checked, purity, read_labelled, single_threaded
+from embbench.tasks.common import (
+    cluster_columns,
+    clustering_scores,
+    embed_words_checked,
+    misfit,
+    purity,
+    read_labelled,
+    seed_columns,
+    seed_error,
+    seed_runs,
+    unique_ids,
+)
 
 CATEGORIZATION_SETS = ("ap", "bless", "battig", "essli2008")
 
 
 class CategorizationOptions(FileTaskOptions):
     seed: int = 0
+    seeds: int = Field(5, ge=1)
     n_init: int = Field(10, ge=1)
 
 
-class Categorization(FileTask):
-    """Cluster the covered words into k = #categories with k-means (fixed seed, ``n_init`` starts chosen by
-    inertia, never by the labels) and compare clusters with the categories.
+class Categorization(FileTask[CategorizationOptions]):
+    """Cluster the covered words into k = #categories with k-means (``n_init`` starts chosen by inertia, never by
+    the labels) once per seed ``seed .. seed+seeds-1``, and compare clusters with the categories.
+
+    The scores are means over the seeds (as MTEB reports clustering), ``purity_std`` their spread; the interval
+    and the reproduction tolerance include the spread, since a k-means start is where machines differ.
     """
 
     name = "categorization"
-    description = "k-means word clustering vs categories: purity, V-measure, ARI"
+    description = "k-means word clustering vs categories over several seeds: purity, V-measure, ARI"
+    version = 2  # 2: mean over seeds; whole-word lookup; per-item outputs
     Options: ClassVar = CategorizationOptions
     main_score = "purity"
 
@@ -48,20 +64,29 @@ class Categorization(FileTask):
         from sklearn.cluster import KMeans
 
         words = [w for w, _ in self.rows_]
-        vectors, covered = embed_checked(provider, words)
-        labels = np.array([c for _, c in self.rows_])[covered]
-        k = len(set(c for _, c in self.rows_))
+        categories = np.array([c for _, c in self.rows_], dtype=object)
+        vectors, covered = embed_words_checked(provider, words)
+        k = len(set(categories))
         if covered.sum() < k:
             raise SkipTask(f"only {int(covered.sum())} of {len(words)} words are covered, fewer than {k} categories")
         points = vectors[covered]
-        points = points / np.linalg.norm(points, axis=1, keepdims=True)
-        with single_threaded():  # the same clusters whatever thread count the executor gives this process
-            clusters = KMeans(k, n_init=self.options.n_init, random_state=self.options.seed).fit_predict(points)
+        norms = np.linalg.norm(points, axis=1, keepdims=True)
+        points = points / np.where(norms > 0, norms, 1)
+        seeds = list(range(self.options.seed, self.options.seed + self.options.seeds))
+        clusters = seed_runs(lambda s: KMeans(k, n_init=self.options.n_init, random_state=s).fit_predict(points), seeds)
+        runs = [clustering_scores(categories[covered], clusters[:, i]) for i in range(len(seeds))]
+        scores: dict[str, float | None] = {name: float(np.mean([r[name] for r in runs])) for name in runs[0]}
+        scores["purity_std"] = float(np.std([r["purity"] for r in runs]))
+        items = {"id": unique_ids(words), "category": categories, "covered": covered,
+                 "loss": misfit(categories, clusters, covered), **cluster_columns(clusters, covered)}  # fmt: skip
         return TaskOutput(
-            clustering_scores(labels, clusters), n_items=len(words), n_scored=int(covered.sum()),
-            details={"k": k, "seed": self.options.seed},
-            resample=lambda rows: purity(labels[rows], clusters[rows]), n_resample=len(labels),
+            scores, n_items=len(words), n_scored=int(covered.sum()), items=items,
+            details={"k": k, "seeds": seeds, "purity_per_seed": [r["purity"] for r in runs]},
+            seed_error=seed_error([r["purity"] for r in runs]),
         )  # fmt: skip
+
+    def score_items(self, items: Items) -> float | None:
+        return float(np.mean([purity(items["category"], column) for column in seed_columns(items)]))
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Provider, TaskOutput
+from embbench.api import Items, Provider, TaskOutput
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked
@@ -25,17 +25,18 @@ class ClassificationOptions(FileTaskOptions):
     seed: int = 0
 
 
-class Classification(FileTask):
+class Classification(FileTask[ClassificationOptions]):
     """Stratified k-fold; in each training fold, C is chosen by an inner stratified CV on that fold only.
 
-    Texts a provider cannot embed (zero vector) stay in, as zero features, so every provider is scored on
-    the same items; coverage reports how many were embedded.
+    Texts a provider cannot embed stay in (with whatever vector it gave, zeros for a word provider), so every
+    provider is scored on the same items; coverage reports how many were embedded.
     """
 
     name = "classification"
     description = "logistic regression on frozen embeddings, stratified k-fold, C chosen inside each fold"
     Options: ClassVar = ClassificationOptions
     main_score = "accuracy"
+    version = 2  # 2: explicit coverage; per-item outputs
 
     def read(self, path: Path) -> None:
         self.labels_, self.texts_ = read_texts(path)
@@ -61,13 +62,15 @@ class Classification(FileTask):
         from sklearn.model_selection import StratifiedKFold
 
         vectors, covered = embed_checked(provider, self.texts_)
-        labels = np.array(self.labels_)
+        labels = np.array(self.labels_, dtype=object)
         predicted = np.empty_like(labels)
+        folds = np.zeros(len(labels), dtype=np.int64)
         chosen = []
         outer = StratifiedKFold(self.options.folds, shuffle=True, random_state=self.options.seed)
-        for train, test in outer.split(vectors, labels):
+        for fold, (train, test) in enumerate(outer.split(vectors, labels)):
             model, c = self._fit(vectors[train], labels[train])
             predicted[test] = model.predict(vectors[test])
+            folds[test] = fold
             chosen.append(c)
         hits = predicted == labels
         scores = {
@@ -77,8 +80,14 @@ class Classification(FileTask):
         return TaskOutput(
             scores, n_items=len(labels), n_scored=int(covered.sum()),
             details={"chosen_c": chosen, "seed": self.options.seed, "folds": self.options.folds},
-            resample=lambda rows: float(hits[rows].mean()), n_resample=len(hits),
+            items={"id": np.array([str(i) for i in range(len(labels))], dtype=object), "label": labels,
+                   "predicted": predicted, "fold": folds, "correct": hits.astype(bool), "covered": covered,
+                   "scored": np.ones(len(labels), dtype=bool),
+                   "loss": (~hits).astype(float)},
         )  # fmt: skip
+
+    def score_items(self, items: Items) -> float | None:
+        return float(items["correct"].mean()) if len(items["correct"]) else None
 
 
 @hookimpl

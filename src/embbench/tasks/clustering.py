@@ -9,11 +9,19 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Provider, TaskOutput
+from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked, single_threaded
+from embbench.tasks.common import (
+    cluster_columns,
+    embed_checked,
+    misfit,
+    seed_columns,
+    seed_error,
+    seed_runs,
+    v_measure,
+)
 from embbench.tasks.text_tasks import check_classes, read_texts
 
 
@@ -22,11 +30,12 @@ class ClusteringOptions(FileTaskOptions):
     batch_size: int = Field(500, ge=1)
 
 
-class Clustering(FileTask):
+class Clustering(FileTask[ClusteringOptions]):
     """k = number of labels; one MiniBatchKMeans per seed 0..seeds-1; the mean V-measure is the main score."""
 
     name = "clustering"
     description = "mini-batch k-means of text embeddings over seeds: V-measure mean and std"
+    version = 2  # 2: explicit coverage; per-item outputs; interval over items and seeds
     Options: ClassVar = ClusteringOptions
     main_score = "v_measure"
 
@@ -35,28 +44,32 @@ class Clustering(FileTask):
         check_classes(self.labels_, path, minimum=2)
 
     def evaluate(self, provider: Provider) -> TaskOutput:
-        from sklearn import metrics
         from sklearn.cluster import MiniBatchKMeans
 
         vectors, covered = embed_checked(provider, self.texts_)
-        labels = np.array(self.labels_)[covered]
+        labels = np.array(self.labels_, dtype=object)
         k = len(set(self.labels_))
         if covered.sum() < k:
             raise SkipTask(f"only {int(covered.sum())} texts are covered, fewer than {k} clusters")
-        with single_threaded():  # the same clusters whatever thread count the executor gives this process
-            runs = [
-                MiniBatchKMeans(k, batch_size=self.options.batch_size, n_init="auto", random_state=seed).fit_predict(
-                    vectors[covered]
-                )
-                for seed in range(self.options.seeds)
-            ]
-        scores = [metrics.v_measure_score(labels, clusters) for clusters in runs]
-        first = runs[0]
+        points = vectors[covered]
+        clusters = seed_runs(
+            lambda seed: MiniBatchKMeans(
+                k, batch_size=self.options.batch_size, n_init="auto", random_state=seed
+            ).fit_predict(points),
+            list(range(self.options.seeds)),
+        )
+        scores = [v_measure(labels[covered], clusters[:, i]) for i in range(clusters.shape[1])]
+        items = {"id": np.array([str(i) for i in range(len(labels))], dtype=object), "label": labels,
+                 "covered": covered, "loss": misfit(labels, clusters, covered),
+                 **cluster_columns(clusters, covered)}  # fmt: skip
         return TaskOutput(
             {"v_measure": float(np.mean(scores)), "v_measure_std": float(np.std(scores))},
             n_items=len(self.texts_), n_scored=int(covered.sum()), details={"v_measure_per_seed": scores, "k": k},
-            resample=lambda rows: float(metrics.v_measure_score(labels[rows], first[rows])), n_resample=len(labels),
+            items=items, seed_error=seed_error(scores),
         )  # fmt: skip
+
+    def score_items(self, items: Items) -> float | None:
+        return float(np.mean([v_measure(items["label"], column) for column in seed_columns(items)]))
 
 
 @hookimpl

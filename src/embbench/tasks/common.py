@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import Provider
-from embbench.datasets import iter_data_lines
+from embbench.api import Embedded, Provider
 from embbench.errors import EmbbenchError
+from embbench.files import iter_data_lines
 
 
 def read_labelled(path: Path, *layouts: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -43,12 +43,34 @@ def read_labelled(path: Path, *layouts: tuple[str, ...]) -> list[tuple[str, ...]
     return rows
 
 
-def embed_checked(provider: Provider, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Embeddings of ``texts`` and a mask of those the provider covers (a non-zero vector)."""
-    vectors = provider.embed(texts)
-    if vectors.ndim != 2 or vectors.shape[1] == 0:
-        raise EmbbenchError(f"provider returned embeddings of shape {vectors.shape}; dimension 0 cannot be evaluated")
-    return vectors, np.any(vectors != 0, axis=1)
+def unique_ids(ids: list[str]) -> np.ndarray:
+    """Item ids as given, with ``#2``, ``#3``... after repeats, so every row of a dataset has its own id."""
+    seen: dict[str, int] = {}
+    out = []
+    for item in ids:
+        seen[item] = seen.get(item, 0) + 1
+        out.append(item if seen[item] == 1 else f"{item}#{seen[item]}")
+    return np.array(out, dtype=object)
+
+
+def _checked(embedded: Embedded, count: int) -> Embedded:
+    vectors, covered = np.asarray(embedded.vectors, dtype=np.float32), np.asarray(embedded.covered, dtype=bool)
+    if vectors.ndim != 2 or vectors.shape[0] != count or vectors.shape[1] == 0 or covered.shape != (count,):
+        raise EmbbenchError(
+            f"provider returned embeddings of shape {vectors.shape} and coverage of shape {covered.shape} for"
+            f" {count} texts; expected ({count}, dim > 0) and ({count},)"
+        )
+    return Embedded(vectors, covered)
+
+
+def embed_checked(provider: Provider, texts: list[str]) -> Embedded:
+    """Embeddings of ``texts`` and the mask of those the provider could embed, with their shapes checked."""
+    return _checked(provider.embed_with_coverage(texts), len(texts))
+
+
+def embed_words_checked(provider: Provider, words: list[str]) -> Embedded:
+    """Embeddings of single words (looked up whole first) and their coverage, with their shapes checked."""
+    return _checked(provider.embed_words(words), len(words))
 
 
 def single_threaded() -> Any:
@@ -58,12 +80,49 @@ def single_threaded() -> Any:
     return threadpool_limits(limits=1)
 
 
+def contingency(labels: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """(classes x clusters) counts of items; labels and clusters may be any values."""
+    _, label_codes = np.unique(labels, return_inverse=True)
+    _, cluster_codes = np.unique(clusters, return_inverse=True)
+    n_clusters = int(cluster_codes.max()) + 1 if len(cluster_codes) else 0
+    counts = np.bincount(
+        label_codes * n_clusters + cluster_codes, minlength=(label_codes.max(initial=-1) + 1) * n_clusters
+    )
+    return counts.reshape(-1, n_clusters) if n_clusters else np.zeros((0, 0), dtype=np.int64)
+
+
 def purity(labels: np.ndarray, clusters: np.ndarray) -> float:
     """Fraction of items whose cluster's majority label is their own label."""
-    from sklearn import metrics
-
-    table = metrics.cluster.contingency_matrix(labels, clusters)
+    table = contingency(labels, clusters)
     return float(table.max(axis=0).sum() / table.sum())
+
+
+def _entropy(counts: np.ndarray) -> float:
+    counts = counts[counts > 0]
+    p = counts / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def _conditional_entropy(table: np.ndarray) -> float:
+    """H(rows | columns) of a contingency table."""
+    total = table.sum()
+    columns = table.sum(axis=0)
+    nonzero = table > 0
+    return float(
+        -(table[nonzero] / total * np.log(table[nonzero] / np.broadcast_to(columns, table.shape)[nonzero])).sum()
+    )
+
+
+def v_measure(labels: np.ndarray, clusters: np.ndarray) -> float:
+    """V-measure (Rosenberg & Hirschberg 2007), as scikit-learn's ``v_measure_score``, from one contingency table."""
+    if len(labels) == 0:
+        return 1.0
+    table = contingency(labels, clusters)
+    h_class, h_cluster = _entropy(table.sum(axis=1)), _entropy(table.sum(axis=0))
+    homogeneity = 1.0 - _conditional_entropy(table) / h_class if h_class else 1.0
+    completeness = 1.0 - _conditional_entropy(table.T) / h_cluster if h_cluster else 1.0
+    total = homogeneity + completeness
+    return 2.0 * homogeneity * completeness / total if total else 0.0
 
 
 def clustering_scores(labels: np.ndarray, clusters: np.ndarray) -> dict[str, float]:
@@ -71,6 +130,49 @@ def clustering_scores(labels: np.ndarray, clusters: np.ndarray) -> dict[str, flo
 
     return {
         "purity": purity(labels, clusters),
-        "v_measure": float(metrics.v_measure_score(labels, clusters)),
+        "v_measure": v_measure(labels, clusters),
         "ari": float(metrics.adjusted_rand_score(labels, clusters)),
     }
+
+
+def seed_runs(run: Any, seeds: list[int]) -> np.ndarray:
+    """(items x seeds) cluster assignments of ``run(seed)``, single-threaded so every machine gets the same."""
+    with single_threaded():
+        return np.stack([run(seed) for seed in seeds], axis=1)
+
+
+def cluster_columns(clusters: np.ndarray, covered: np.ndarray) -> dict[str, np.ndarray]:
+    """One item column per seed, ``cluster_<i>`` (-1 where the item is not covered)."""
+    columns = {}
+    for i in range(clusters.shape[1]):
+        column = np.full(len(covered), -1, dtype=np.int64)
+        column[covered] = clusters[:, i]
+        columns[f"cluster_{i}"] = column
+    return columns
+
+
+def seed_columns(items: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The per-seed cluster columns of a clustering task's items."""
+    return [items[name] for name in sorted((n for n in items if n.startswith("cluster_")), key=lambda n: int(n[8:]))]
+
+
+def misfit(labels: np.ndarray, clusters: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Per item, the fraction of seeds in which its cluster's majority label is not its own (NaN if not covered)."""
+    out = np.full(len(labels), np.nan)
+    if not covered.any():
+        return out
+    wrong = np.zeros(int(covered.sum()))
+    for column in clusters.T:
+        names, codes = np.unique(column, return_inverse=True)
+        majority = {}
+        for code in range(len(names)):
+            values, counts = np.unique(labels[covered][codes == code], return_counts=True)
+            majority[code] = values[np.argmax(counts)]
+        wrong += np.array([majority[c] != label for c, label in zip(codes, labels[covered], strict=True)])
+    out[covered] = wrong / clusters.shape[1]
+    return out
+
+
+def seed_error(values: list[float]) -> float:
+    """Standard error of the mean over random starts (0 for a single start)."""
+    return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0

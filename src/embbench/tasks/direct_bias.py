@@ -15,11 +15,11 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Provider, TaskOutput
+from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked
+from embbench.tasks.common import embed_words_checked, unique_ids
 
 
 def gender_direction(pairs: np.ndarray) -> np.ndarray:
@@ -34,13 +34,14 @@ class DirectBiasOptions(FileTaskOptions):
     c: float = Field(1.0, gt=0)
 
 
-class DirectBias(FileTask):
+class DirectBias(FileTask[DirectBiasOptions]):
     """Mean |cos(w, g)|^c over neutral profession words (0 = no direct bias)."""
 
     name = "direct-bias"
     description = "Bolukbasi et al. 2016 direct gender bias of profession words (lower is less biased)"
     Options: ClassVar = DirectBiasOptions
     main_score = "direct_bias"
+    version = 2  # 2: whole-word lookup; per-item outputs
     higher_is_better = False
 
     def read(self, path: Path) -> None:
@@ -54,21 +55,29 @@ class DirectBias(FileTask):
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         words = [w for pair in self.pairs_ for w in pair]
-        vectors, covered = embed_checked(provider, words)
+        vectors, covered = embed_words_checked(provider, words)
+        lengths = np.linalg.norm(vectors, axis=1)
+        covered &= lengths > 0
         both = covered.reshape(-1, 2).all(axis=1)
         if both.sum() < 2:
             raise SkipTask("fewer than two definitional pairs are in the vocabulary")
-        unit = vectors / np.where(covered, np.linalg.norm(vectors, axis=1), 1)[:, None]
+        unit = vectors / np.where(covered, lengths, 1)[:, None]
         direction = gender_direction(unit.reshape(-1, 2, unit.shape[1])[both])
-        neutral, ok = embed_checked(provider, self.neutral_)
-        cosines = np.abs(neutral[ok] @ direction / np.linalg.norm(neutral[ok], axis=1)) ** self.options.c
-        if not len(cosines):
+        neutral, ok = embed_words_checked(provider, self.neutral_)
+        norms = np.linalg.norm(neutral, axis=1)
+        ok &= norms > 0
+        if not ok.any():
             raise SkipTask("no neutral word is in the vocabulary")
+        cosines = np.full(len(self.neutral_), np.nan)
+        cosines[ok] = np.abs(neutral[ok] @ direction / norms[ok]) ** self.options.c
         return TaskOutput(
-            {"direct_bias": float(cosines.mean())}, n_items=len(self.neutral_), n_scored=int(ok.sum()),
+            {"direct_bias": float(cosines[ok].mean())}, n_items=len(self.neutral_), n_scored=int(ok.sum()),
             details={"pairs_used": int(both.sum())},
-            resample=lambda rows: float(cosines[rows].mean()), n_resample=len(cosines),
+            items={"id": unique_ids(self.neutral_), "cosine": cosines, "covered": ok, "loss": cosines},
         )  # fmt: skip
+
+    def score_items(self, items: Items) -> float | None:
+        return float(items["cosine"].mean()) if len(items["cosine"]) else None
 
 
 @hookimpl

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-from pydantic import Field
 from scipy import stats
 
-from embbench.api import Provider, TaskOutput, WordVectors
-from embbench.datasets import iter_data_lines
+from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.errors import EmbbenchError
+from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
-from embbench.tasks.base import FileTask, FileTaskOptions, require_word_vectors
+from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
+from embbench.tasks.common import unique_ids
 
 SIMILARITY_SETS = (
     "ws353", "ws353-sim", "ws353-rel", "simlex999", "men", "rw", "simverb3500",
@@ -57,24 +57,32 @@ def correlations(gold: list[float], predicted: list[float]) -> dict[str, float |
     }
 
 
+def rank_gap(gold: np.ndarray, predicted: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """|rank of the human score - rank of the cosine| / number of covered pairs (NaN where not covered)."""
+    gap = np.full(len(gold), np.nan)
+    if covered.any():
+        ranks = stats.rankdata(gold[covered]) - stats.rankdata(predicted[covered])
+        gap[covered] = np.abs(ranks) / covered.sum()
+    return gap
+
+
 def gensim_vocabulary(vectors: WordVectors, restrict_vocab: int) -> dict[str, list[int]]:
     """gensim's ``ok_vocab``: upper-cased first ``restrict_vocab`` words; the first spelling is the word's row."""
     return vectors.folded_rows(restrict_vocab)
 
 
-class SimilarityOptions(FileTaskOptions):
-    restrict_vocab: int | None = Field(None, ge=1)
-
-
-class WordSimilarity(FileTask):
+class WordSimilarity(FileTask[WordTaskOptions]):
     """Cosine similarity of each pair against human ratings; pairs with an unknown word count against coverage.
 
-    ``protocol=gensim`` reproduces KeyedVectors.evaluate_word_pairs (upper-case folding, restrict_vocab=300000).
+    A word is looked up whole as the vocabulary holds it (as written, then lower-cased); only an absent word
+    gets a subword vector (fastText) or its tokens' pooled vectors. ``protocol=gensim`` reproduces
+    KeyedVectors.evaluate_word_pairs (upper-case folding, restrict_vocab=300000).
     """
 
     name = "word-similarity"
     description = "Spearman/Pearson of cosine similarity with human ratings"
-    Options: ClassVar = SimilarityOptions
+    version = 2  # 2: exact whole-word lookup before pooling; per-item outputs
+    Options: ClassVar = WordTaskOptions
     main_score = "spearman"
 
     def read(self, path: Path) -> None:
@@ -82,55 +90,57 @@ class WordSimilarity(FileTask):
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         if self.options.protocol == "gensim":
-            gold, predicted, subword_pairs = *self._gensim_similarities(require_word_vectors(provider)), 0
+            cosines, whole = self._gensim_similarities(require_word_vectors(provider))
         else:
-            gold, predicted, subword_pairs = self._similarities(provider)
-        details = {"pairs_with_subword_vectors": subword_pairs} if subword_pairs else {}
-        gold_array, predicted_array = np.array(gold), np.array(predicted)
+            cosines, whole = self._similarities(provider)
+        covered = ~np.isnan(cosines)
+        gold = np.array([score for _, _, score in self.pairs_])
+        not_whole = int((covered & ~whole).sum())
+        items = {
+            "id": unique_ids([f"{a}|{b}" for a, b, _ in self.pairs_]),
+            "word1": np.array([a for a, _, _ in self.pairs_], dtype=object),
+            "word2": np.array([b for _, b, _ in self.pairs_], dtype=object),
+            "gold": gold,
+            "cosine": cosines,
+            "covered": covered,
+            "loss": rank_gap(gold, cosines, covered),
+        }
+        return TaskOutput(
+            correlations(list(gold[covered]), list(cosines[covered])), n_items=len(self.pairs_),
+            n_scored=int(covered.sum()), details={"pairs_with_subword_vectors": not_whole} if not_whole else {},
+            items=items,
+        )  # fmt: skip
 
-        def resample(rows: np.ndarray) -> float | None:
-            return correlations(list(gold_array[rows]), list(predicted_array[rows]))["spearman"]
+    def score_items(self, items: Items) -> float | None:
+        return correlations(list(items["gold"]), list(items["cosine"]))["spearman"]
 
-        return TaskOutput(correlations(gold, predicted), n_items=len(self.pairs_), n_scored=len(gold), details=details,
-                          resample=resample, n_resample=len(gold))  # fmt: skip
-
-    def _similarities(self, provider: Provider) -> tuple[list[float], list[float], int]:
-        vectors = provider.word_vectors()
-        limit = self.options.restrict_vocab or (len(vectors) if vectors is not None else 0)
+    def _similarities(self, provider: Provider) -> tuple[np.ndarray, np.ndarray]:
+        """Each pair's cosine (NaN when a word is not covered) and whether both words were found whole."""
         words = sorted({w for a, b, _ in self.pairs_ for w in (a, b)})
-        subword: set[str] = set()
-        if vectors is not None:
-            rows = {w: vectors.lookup(w) for w in words}
-            known = [w for w in words if rows[w] is not None and rows[w] < limit]
-            matrix = vectors.dense_rows([rows[w] for w in known])
-            if vectors.oov is not None:  # fastText: unknown words get vectors from their character n-grams
-                subword = set(words) - set(known)
-                known += sorted(subword)
-                matrix = np.concatenate([matrix, vectors.oov(sorted(subword))])
+        vectors, covered = provider.embed_words(words)
+        vocabulary = provider.word_vectors()
+        if vocabulary is not None:
+            rows = [vocabulary.lookup(w) for w in words]
+            whole = {w for w, row in zip(words, rows, strict=True) if row is not None}
+            if self.options.restrict_vocab:
+                covered = covered & np.array([row is None or row < self.options.restrict_vocab for row in rows])
         else:
-            matrix = provider.embed(words)
-            known = [w for w, row in zip(words, matrix, strict=True) if np.any(row)]
-            matrix = matrix[[i for i, row in enumerate(matrix) if np.any(row)]]
-        norms = np.linalg.norm(matrix, axis=1)
-        unit = {w: v / n if n > 0 else v for w, v, n in zip(known, matrix, norms, strict=True)}
-        gold, predicted, subword_pairs = [], [], 0
-        for a, b, score in self.pairs_:
-            if a in unit and b in unit and (np.any(unit[a]) and np.any(unit[b])):
-                gold.append(score)
-                predicted.append(float(np.dot(unit[a], unit[b])))
-                subword_pairs += a in subword or b in subword
-        return gold, predicted, subword_pairs
+            whole = set(words)
+        norms = np.linalg.norm(vectors, axis=1)
+        unit = {w: v / n for w, v, n, ok in zip(words, vectors, norms, covered, strict=True) if ok and n > 0}
+        cosines = np.array([float(np.dot(unit[a], unit[b])) if a in unit and b in unit else np.nan
+                            for a, b, _ in self.pairs_])  # fmt: skip
+        return cosines, np.array([a in whole and b in whole for a, b, _ in self.pairs_])
 
-    def _gensim_similarities(self, vectors: WordVectors) -> tuple[list[float], list[float]]:
+    def _gensim_similarities(self, vectors: WordVectors) -> tuple[np.ndarray, np.ndarray]:
         ok_vocab = gensim_vocabulary(vectors, self.options.restrict_vocab or GENSIM_RESTRICT_VOCAB)
-        gold, predicted = [], []
-        for a, b, score in self.pairs_:
+        cosines = np.full(len(self.pairs_), np.nan)
+        for i, (a, b, _) in enumerate(self.pairs_):
             a, b = a.upper(), b.upper()
             if a in ok_vocab and b in ok_vocab:
                 va, vb = vectors.dense_rows([ok_vocab[a][0], ok_vocab[b][0]])
-                gold.append(score)
-                predicted.append(float(np.dot(va / np.linalg.norm(va), vb / np.linalg.norm(vb))))
-        return gold, predicted
+                cosines[i] = float(np.dot(va / np.linalg.norm(va), vb / np.linalg.norm(vb)))
+        return cosines, np.ones(len(self.pairs_), dtype=bool)
 
 
 @hookimpl

@@ -14,16 +14,16 @@ import math
 from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Provider, TaskOutput
+from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked
+from embbench.tasks.common import embed_checked, embed_words_checked, unique_ids
 
 SETS = ("first_target", "second_target", "first_attribute", "second_attribute")
 TEMPLATES = ("This is {}.", "That is {}.", "There is {}.", "Here is {}.", "{} is here.", "{} is there.")
@@ -81,7 +81,16 @@ class WeatOptions(FileTaskOptions):
     seed: int = 0
 
 
-class Weat(FileTask):
+class WordSet(NamedTuple):
+    """One WEAT set as a provider sees it: kept and missing words, and the rows (words or sentences) used."""
+
+    kept: list[str]
+    missing: list[str]
+    vectors: np.ndarray
+    names: list[str]
+
+
+class Weat(FileTask[WeatOptions]):
     """All WEAT tests of a file; the main score is the mean |d| over the tests that could be run.
 
     ``mode=sentences`` (automatic for providers without a word vocabulary) embeds each word through the
@@ -93,6 +102,7 @@ class Weat(FileTask):
     description = "WEAT / SEAT effect sizes with permutation p-values (mean |d|, lower is less biased)"
     Options: ClassVar = WeatOptions
     main_score = "mean_abs_effect_size"
+    version = 2  # 2: whole-word lookup; per-item outputs (s(w, A, B) per target word); interval over words
     higher_is_better = False
 
     def read(self, path: Path) -> None:
@@ -109,42 +119,45 @@ class Weat(FileTask):
                     raise EmbbenchError(f"test {number}: '{key}' needs a 'words' list of at least 2", str(path))
         self.tests_ = tests
 
-    def _vectors(
-        self, provider: Provider, words: list[str], sentences: bool
-    ) -> tuple[list[str], list[str], np.ndarray]:
-        """(kept words, missing words, unit vectors of the kept words or of all their template sentences)."""
+    def _vectors(self, provider: Provider, words: list[str], sentences: bool) -> WordSet:
+        """The kept and missing words, and unit vectors of the kept words (or of all their template sentences)."""
         if sentences:
             texts = [t.format(w) for w in words for t in TEMPLATES]
             vectors, covered = embed_checked(provider, texts)
             per_word = covered.reshape(len(words), len(TEMPLATES)).all(axis=1)
             keep = np.repeat(per_word, len(TEMPLATES))
-            vectors = vectors[keep]
+            vectors, names = vectors[keep], [t for t, ok in zip(texts, keep, strict=True) if ok]
         else:
-            vectors, per_word = embed_checked(provider, words)
-            vectors = vectors[per_word]
-        vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors, per_word = embed_words_checked(provider, words)
+            vectors, names = vectors[per_word], [w for w, ok in zip(words, per_word, strict=True) if ok]
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         kept = [w for w, ok in zip(words, per_word, strict=True) if ok]
-        return kept, [w for w, ok in zip(words, per_word, strict=True) if not ok], vectors
+        missing = [w for w, ok in zip(words, per_word, strict=True) if not ok]
+        return WordSet(kept, missing, vectors / np.where(norms > 0, norms, 1), names)
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         sentences = self.options.mode == "sentences" or (
             self.options.mode == "auto" and provider.word_vectors() is None
         )
         results: list[dict[str, Any]] = []
+        rows: list[tuple[str, int, str, str, float]] = []  # item id, test, set, word or sentence, s(w, A, B)
         for number, test in enumerate(self.tests_, start=1):
             result: dict[str, Any] = {"test": number, "name": self._name(test)}
             sets = {key: self._vectors(provider, test[key]["words"], sentences) for key in SETS}
-            lost = {key: missing for key, (kept, missing, _) in sets.items()
-                    if len(missing) > self.options.max_missing * (len(kept) + len(missing))}  # fmt: skip
-            result["missing"] = {key: sets[key][1] for key in SETS if sets[key][1]}
+            share = self.options.max_missing
+            lost = [k for k, s in sets.items() if len(s.missing) > share * (len(s.kept) + len(s.missing))]
+            result["missing"] = {key: sets[key].missing for key in SETS if sets[key].missing}
             if lost:
                 result["not_run"] = f"more than {self.options.max_missing:.0%} of the words missing in {sorted(lost)}"
             else:
-                x, y, a, b = (sets[key][2] for key in SETS)
+                x, y, a, b = (sets[key].vectors for key in SETS)
                 s_x, s_y = association(x, a, b), association(y, a, b)
                 p, used, exact = permutation_p_value(s_x, s_y, self.options.permutations, self.options.exact_limit,
                                                      self.options.seed + number)  # fmt: skip
                 result.update(effect_size=effect_size(s_x, s_y), p_value=p, partitions=used, exact=exact)
+                for side, key, values in (("X", "first_target", s_x), ("Y", "second_target", s_y)):
+                    rows += [(f"weat{number}/{side}/{name}", number, side, name, float(s))
+                             for name, s in zip(sets[key].names, values, strict=True)]  # fmt: skip
             results.append(result)
         run = [r for r in results if "effect_size" in r]
         if not run:
@@ -154,10 +167,25 @@ class Weat(FileTask):
         for r in results:
             scores[f"weat{r['test']}/effect_size"] = r.get("effect_size")
             scores[f"weat{r['test']}/p_value"] = r.get("p_value")
+        ids, tests, sides, texts, values = (list(column) for column in zip(*rows, strict=True))
+        items = {"id": unique_ids(ids), "test": np.array(tests), "set": np.array(sides, dtype=object),
+                 "text": np.array(texts, dtype=object), "association": np.array(values),
+                 "covered": np.ones(len(rows), dtype=bool), "loss": np.abs(values)}  # fmt: skip
         return TaskOutput(
             scores, n_items=len(results), n_scored=len(run), details={"tests": results, "sentences": sentences},
-            resample=lambda rows: float(magnitudes[rows].mean()), n_resample=len(magnitudes),
+            items=items,
         )  # fmt: skip
+
+    def score_items(self, items: Items) -> float | None:
+        """Mean |d| over the tests whose resampled X and Y both still have items and a spread."""
+        sizes = []
+        for test in np.unique(items["test"]):
+            in_test = items["test"] == test
+            s_x = items["association"][in_test & (items["set"] == "X")]
+            s_y = items["association"][in_test & (items["set"] == "Y")]
+            if len(s_x) and len(s_y) and np.ptp(np.concatenate([s_x, s_y])) > 0:
+                sizes.append(abs(effect_size(s_x, s_y)))
+        return float(np.mean(sizes)) if sizes else None
 
     @staticmethod
     def _name(test: dict[str, Any]) -> str:

@@ -1,0 +1,274 @@
+"""Evaluating the (provider x task) grid: plan it (build and check everything before anything runs), evaluate
+one pair into a record with its per-item outputs, and fit one provider to yield the records of its tasks."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embbench.api import Context, Items, Provider, Task, TaskOutput
+from embbench.bootstrap import bootstrap_ci
+from embbench.config import Spec, parse_spec
+from embbench.embedding_cache import CachingProvider
+from embbench.environment import environment
+from embbench.errors import ConfigErrors, EmbbenchError, SkipTask
+from embbench.hashing import stable_hash
+from embbench.plugins import Registry
+from embbench.results import SCHEMA_VERSION, Record, existing_record, record_key
+
+TOLERANCE = 1e-4
+"""How far a rerun of a deterministic computation may drift (float32 sums in another order) and still reproduce."""
+Z95 = 1.959964
+
+
+@dataclass
+class Planned:
+    """A built provider or task with its spec, its label in outputs, and (providers) its input fingerprints."""
+
+    spec: Spec
+    obj: Any
+    label: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.obj.options.model_dump(mode="json")
+
+    @property
+    def identity(self) -> str:
+        """Hash of everything that determines the provider's vectors: name, version, options and inputs."""
+        return stable_hash([self.spec.name, type(self.obj).version, self.config, self.inputs])
+
+
+@dataclass
+class Evaluated:
+    """One pair's record and the per-item outputs that go beside it."""
+
+    record: Record
+    items: Items | None = None
+    written: bool = False
+    """Already saved into the results folder (by a local worker process)."""
+    kept: Record | None = None
+    """The finished ``ok`` record kept in place of this failure."""
+
+
+def _shown(key: str, value: Any, depth: int) -> str:
+    if key != "path":
+        return f"{key}={value}"
+    parts = Path(str(value)).parts
+    return f"{key}={Path(*parts[-depth:]) if parts else value}"
+
+
+def _label(spec: Spec, depth: int) -> str:
+    if not spec.options:
+        return spec.name
+    return f"{spec.name}({', '.join(_shown(k, v, depth) for k, v in sorted(spec.options.items()))})"
+
+
+def assign_labels(planned: list[Planned]) -> None:
+    """Give every distinct configuration a distinct label: ``name(key=value, ...)`` with paths shortened to the
+    shortest suffix that tells them apart, and a short hash of the configuration when even that does not."""
+    configs = [stable_hash([p.spec.name, p.config], 6) for p in planned]
+    depth = [1] * len(planned)
+    for _ in range(64):
+        labels = [_label(p.spec, d) for p, d in zip(planned, depth, strict=True)]
+        clashing = [i for i, label in enumerate(labels)
+                    if any(labels[j] == label and configs[j] != configs[i] for j in range(len(labels)))]  # fmt: skip
+        if not clashing:
+            break
+        longer = [i for i in clashing if _label(planned[i].spec, depth[i] + 1) != labels[i]]
+        if not longer:
+            for i in clashing:
+                labels[i] += f" #{configs[i]}"
+            break
+        for i in longer:
+            depth[i] += 1
+    for item, label in zip(planned, labels, strict=True):
+        item.label = label
+
+
+def _as_spec(value: str | Spec) -> Spec:
+    return value if isinstance(value, Spec) else parse_spec(value)
+
+
+def _build(value: str | Spec, registry: Registry, context: Context, kind: str) -> Planned:
+    spec = _as_spec(value)
+    if kind == "provider":
+        provider = registry.make_provider(spec)
+        return Planned(spec, provider, inputs=provider.inputs(context))
+    task = registry.make_task(spec)
+    task.load(context)
+    return Planned(spec, task)
+
+
+def plan(
+    registry: Registry, providers: Sequence[str | Spec], tasks: Sequence[str | Spec], context: Context
+) -> tuple[list[Planned], list[Planned]]:
+    """Build every provider and task, fingerprint every provider input and load every dataset; raise all
+    problems at once. Two specs with the same configuration are one entry."""
+    errors: list[EmbbenchError] = []
+    built: tuple[list[Planned], list[Planned]] = ([], [])
+    for specs, kind, out in ((providers, "provider", built[0]), (tasks, "task", built[1])):
+        seen: set[str] = set()
+        for value in specs:
+            try:
+                planned = _build(value, registry, context, kind)
+            except EmbbenchError as exc:
+                errors.append(exc)
+                continue
+            config = stable_hash([planned.spec.name, planned.config])
+            if config not in seen:
+                seen.add(config)
+                out.append(planned)
+        assign_labels(out)
+    if errors:
+        raise ConfigErrors(errors)
+    return built
+
+
+def _plugin_versions(provider: Provider, task: Task) -> dict[str, str]:
+    return {obj.plugin.distribution: obj.plugin.version for obj in (provider, task) if obj.plugin is not None}
+
+
+def new_record(provider: Planned, task: Planned, **fields: Any) -> Record:
+    """A record of this pair, with its identity (versions, inputs, dataset) filled in."""
+    from embbench import __version__
+
+    return Record(
+        key=record_key(provider.spec.name, provider.config, task.spec.name, task.config),
+        schema_version=SCHEMA_VERSION,
+        provider=provider.spec.name,
+        provider_label=provider.label,
+        provider_config=provider.config,
+        provider_version=type(provider.obj).version,
+        provider_inputs=provider.inputs,
+        task=task.spec.name,
+        task_label=task.label,
+        task_config=task.config,
+        task_version=type(task.obj).version,
+        main_score=task.obj.main_score,
+        higher_is_better=task.obj.higher_is_better,
+        dataset_sha256=task.obj.dataset_sha256(),
+        embbench_version=__version__,
+        plugin_versions=_plugin_versions(provider.obj, task.obj),
+        **fields,
+    )
+
+
+def error_text(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, EmbbenchError) else f"{type(exc).__name__}: {exc}"
+
+
+def scored_rows(items: Items) -> np.ndarray:
+    """The rows that enter the score: ``scored`` when the task gives it, else ``covered``."""
+    return np.asarray(items["scored"] if "scored" in items else items["covered"], dtype=bool)
+
+
+def take(items: Items, rows: np.ndarray) -> Items:
+    """The given rows of every column."""
+    return {name: column[rows] for name, column in items.items()}
+
+
+def interval(task: Task, output: TaskOutput) -> list[float] | None:
+    """Bootstrap 95% interval of the main score over the scored items, recomputed by ``task.score_items``, each
+    side widened (in quadrature) by the spread over random starts when the task has one."""
+    if output.items is None or type(task).score_items is Task.score_items:
+        return None
+    scored = take(output.items, scored_rows(output.items))
+    ci = bootstrap_ci(lambda rows: task.score_items(take(scored, rows)), len(scored["id"]))
+    main = output.scores.get(task.main_score)
+    if ci is None or not output.seed_error or main is None:
+        return ci
+    extra = (Z95 * output.seed_error) ** 2
+    return [main - float(np.sqrt((main - ci[0]) ** 2 + extra)), main + float(np.sqrt((ci[1] - main) ** 2 + extra))]
+
+
+def tolerance(output: TaskOutput) -> float:
+    """How far a rerun elsewhere may differ and still reproduce: float-level drift, or three standard errors of
+    the difference of two means over random starts."""
+    return max(TOLERANCE, 3 * float(np.sqrt(2)) * output.seed_error)
+
+
+def evaluate_pair(
+    provider: Planned, task: Planned, raise_errors: bool = False, embeddings: CachingProvider | None = None
+) -> Evaluated:
+    """Run one task on one fitted provider (through its embedding cache if given); an exception becomes an
+    error record unless ``raise_errors``."""
+    start = time.perf_counter()
+    try:
+        output = task.obj.evaluate(embeddings or provider.obj)
+    except SkipTask as exc:
+        return Evaluated(
+            new_record(
+                provider,
+                task,
+                status="skipped",
+                error=str(exc),
+                seconds=round(time.perf_counter() - start, 3),
+                environment=environment(),
+            )
+        )
+    except Exception as exc:
+        if raise_errors:
+            raise
+        return Evaluated(new_record(
+            provider, task, status="error", error=error_text(exc), seconds=round(time.perf_counter() - start, 3),
+            details={"traceback": traceback.format_exc(limit=-8)}, environment=environment(),
+        ))  # fmt: skip
+    return Evaluated(
+        new_record(
+            provider, task, status="ok", ci95=interval(task.obj, output), scores=output.scores,
+            tolerance=tolerance(output), coverage=output.coverage,
+            n_items=output.n_items, n_scored=output.n_scored, seconds=round(time.perf_counter() - start, 3),
+            provenance=provider.obj.provenance(), details=output.details, environment=environment(),
+        ),
+        output.items,
+    )  # fmt: skip
+
+
+def split_done(
+    provider: Planned, tasks: list[Planned], results_dir: Path, rerun: bool
+) -> tuple[list[Record], list[Planned], list[tuple[Planned, str]]]:
+    """This provider's finished records that still hold (none if ``rerun``), the tasks it has to run, and why
+    each of those with an earlier record is run again."""
+    done, pending, reasons = [], [], []
+    for task in tasks:
+        record, reason = (
+            (None, None) if rerun else existing_record(results_dir, new_record(provider, task, status="ok"))
+        )
+        if record is None:
+            pending.append(task)
+            if reason:
+                reasons.append((task, reason))
+        else:
+            done.append(record)
+    return done, pending, reasons
+
+
+def provider_records(
+    provider: Planned, tasks: list[Planned], context: Context, *, raise_errors: bool = False,
+    embedding_cache: bool = True,
+) -> Iterator[Evaluated]:  # fmt: skip
+    """Fit the provider once and yield one record per task, as each finishes (error records if the fit fails)."""
+    start = time.perf_counter()
+    try:
+        provider.obj.fit(context)
+    except Exception as exc:
+        if raise_errors:
+            raise
+        seconds = round(time.perf_counter() - start, 3)
+        for task in tasks:
+            yield Evaluated(new_record(provider, task, status="error", error=f"provider failed: {error_text(exc)}",
+                                       seconds=seconds, environment=environment()))  # fmt: skip
+        return
+    cached = (
+        CachingProvider(provider.obj, context.cache_dir / "embeddings" / provider.identity) if embedding_cache else None
+    )
+    for task in tasks:
+        yield evaluate_pair(provider, task, raise_errors, cached)

@@ -1,0 +1,66 @@
+"""``embbench reproduce``: rerun a published board's records from scratch and compare cell by cell."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from embbench.config import Spec
+from embbench.environment import differences
+from embbench.evaluation import TOLERANCE
+from embbench.hashing import stable_hash
+from embbench.results import Record
+from embbench.runner import RunOptions, run
+
+
+def reproduce_records(
+    records: list[Record],
+    *,
+    sample: int | None = None,
+    seed: int = 0,
+    cache_dir: Path | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_record: Callable[[Record], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Rerun the ``ok`` records (all, or ``sample`` of them) with their exact configurations in a fresh cache and
+    a fresh results folder; one row per cell: both scores, the difference, the tolerance, and whether it holds."""
+    chosen = [r for r in records if r.status == "ok"]
+    if sample is not None and sample < len(chosen):
+        chosen = sorted(random.Random(seed).sample(chosen, sample), key=lambda r: (r.provider_label, r.task_label))
+    by_provider: dict[str, list[Record]] = {}
+    for record in chosen:
+        by_provider.setdefault(stable_hash([record.provider, record.provider_config]), []).append(record)
+    if on_start:
+        on_start(len(chosen))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="embbench-reproduce-") as scratch:
+        options = RunOptions(results_dir=Path(scratch) / "results", cache_dir=cache_dir or Path(scratch) / "cache",
+                             on_record=on_record)  # fmt: skip
+        for old_records in by_provider.values():
+            first = old_records[0]
+            provider = Spec(first.provider, first.provider_config, f"{first.path}: provider_config")
+            tasks = [Spec(r.task, r.task_config, f"{r.path}: task_config") for r in old_records]
+            new = {r.key: r for r in run([provider], tasks, options=options)}
+            rows += [_compare(old, new.get(old.key)) for old in old_records]
+    return rows
+
+
+def _compare(old: Record, new: Record | None) -> dict[str, Any]:
+    tolerance = old.tolerance if old.tolerance is not None else TOLERANCE
+    before, after = old.main_value, new.main_value if new is not None else None
+    difference = abs(after - before) if before is not None and after is not None else None
+    reproduced = difference is not None and difference <= tolerance
+    changes = differences(old.environment, new.environment) if new is not None and not reproduced else []
+    return {
+        "provider": old.provider_label,
+        "task": old.task_label,
+        "published": before,
+        "rerun": after if new is None or new.status == "ok" else f"{new.status}: {new.error}",
+        "difference": difference,
+        "tolerance": tolerance,
+        "reproduced": reproduced,
+        "environment_differences": "; ".join(changes),
+    }
