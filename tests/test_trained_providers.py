@@ -40,7 +40,7 @@ def spearman(provider, task_name, registry, context) -> float:
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", ["word2vec", "fasttext", "glove:corpus=sotu", "autoencoder"])
 def test_trained_on_the_bundled_corpus(spec, registry, context, cache_dir) -> None:
-    provider = check_provider(registry.make_provider(spec), cache_dir, registry=registry)
+    provider = check_provider(registry.make_provider(spec), cache_dir)
     provenance = provider.provenance()
     assert provenance["fit_seconds"] > 0 and provenance["seed"] == 0
     # related pairs are nearer than unrelated ones; one-hot vectors give 0 for every distinct pair
@@ -169,7 +169,7 @@ def test_bert_on_word_similarity(minilm, registry, context) -> None:
 
 
 def test_bert_conformance_and_nan_detection(minilm, cache_dir, registry) -> None:
-    check_provider(minilm, cache_dir, registry=registry)
+    check_provider(minilm, cache_dir)
     embeddings = minilm.model_[0].auto_model.embeddings  # a real layer made to emit NaN
     handle = embeddings.register_forward_hook(lambda module, inputs, output: output * np.nan)
     try:

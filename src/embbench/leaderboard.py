@@ -41,11 +41,27 @@ class Leaderboard:
         )
 
 
+def check_unique_cells(records: list[Record]) -> None:
+    """Two records for one (provider label, task label) cell are an error naming both files, never a silent pick."""
+    seen: dict[tuple[str, str], Record] = {}
+    for record in records:
+        cell = (record.provider_label, record.task_label)
+        if cell in seen:
+            other = seen[cell]
+            same = "the same configuration" if other.key == record.key else "different configurations"
+            raise EmbbenchError(
+                f"two records of {cell[0]} × {cell[1]} ({same}): {other.path or other.key} and"
+                f" {record.path or record.key}; remove one, or rerun them together so their labels differ"
+            )
+        seen[cell] = record
+
+
 def leaderboard(records: list[Record], min_coverage: float = MIN_COVERAGE) -> Leaderboard:
     """Providers (rows) x tasks (columns) of main scores, plus the mean rank over each provider's tasks.
 
     Ranks are per task (1 = best, ties share the lower rank), in each task's own direction.
     """
+    check_unique_cells(records)
     rows = [(r.provider_label, r.task_label, r.main_value, r.higher_is_better, r.coverage) for r in records]
     if not rows:
         raise EmbbenchError("no result records to tabulate")
@@ -53,7 +69,7 @@ def leaderboard(records: list[Record], min_coverage: float = MIN_COVERAGE) -> Le
     providers, tasks = sorted(frame["provider"].unique()), sorted(frame["task"].unique())
 
     def table(values: str) -> pd.DataFrame:
-        wide = frame.pivot_table(index="provider", columns="task", values=values, aggfunc="last", dropna=False)
+        wide = frame.pivot_table(index="provider", columns="task", values=values, aggfunc="first", dropna=False)
         return wide.reindex(index=providers, columns=tasks)
 
     scores = table("score")

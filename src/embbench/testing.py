@@ -1,34 +1,53 @@
-"""Conformance checks for plugin authors: ``check_provider`` and ``check_task`` raise AssertionError on a defect.
+"""Conformance checks for plugin authors, as named checks (like scikit-learn's ``parametrize_with_checks``).
 
-Use them in your plugin's tests::
+Run them all in one call::
 
     from embbench.testing import check_provider, check_task
     def test_my_provider(tmp_path): check_provider(MyProvider(), cache_dir=tmp_path)
+
+or one pytest test per check, so a failure names the check::
+
+    from embbench.testing import parametrize_with_checks
+    @parametrize_with_checks(providers=[MyProvider()], tasks=[(MyTask(), MyProvider())])
+    def test_conformance(obj, check, tmp_path): check(obj, tmp_path)
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from embbench.api import Context, Provider, Task, WordVectors
+from embbench.api import Context, Provider, Task, TaskOutput, WordVectors
 from embbench.errors import SkipTask
+from embbench.evaluation import scored_rows, take
 from embbench.plugins import Registry
 
 SAMPLE_TEXTS = ("the cat sat on the mat", "king", "Paris is the capital of France", "")
+Check = Callable[[Any, Path], None]
 
 
-def _context(cache_dir: Path, registry: Registry | None) -> Context:
-    return Context(Path(cache_dir), registry or Registry.load())
+def _context(cache_dir: Path) -> Context:
+    return Context(Path(cache_dir), Registry.load())
 
 
-def _check_options(obj: Provider | Task) -> None:
+def _fitted(provider: Provider, cache_dir: Path) -> Provider:
+    """The provider, fitted once (later checks reuse it)."""
+    if not getattr(provider, "_conformance_fitted", False):
+        assert provider.fit(_context(cache_dir)) is provider, "fit() must return self"
+        provider._conformance_fitted = True  # type: ignore[attr-defined]
+    return provider
+
+
+def check_options(obj: Provider | Task, cache_dir: Path) -> None:
+    """Options are frozen, reject unknown keys, hash, and round-trip through JSON; the class has a name."""
     kind = type(obj).__name__
     assert obj.name, f"{kind} needs a non-empty class attribute 'name'"
+    assert isinstance(type(obj).version, int) and type(obj).version >= 1, f"{kind}.version must be an int >= 1"
     config = obj.Options.model_config
     assert config.get("frozen"), f"{kind}.Options must be frozen (subclass embbench.Options)"
     assert config.get("extra") == "forbid", f"{kind}.Options must reject unknown keys (extra='forbid')"
@@ -38,48 +57,150 @@ def _check_options(obj: Provider | Task) -> None:
     assert obj.Options(**dumped) == obj.options, f"{kind}.Options does not round-trip through JSON"
 
 
-def check_provider(
-    provider: Provider, cache_dir: Path, texts: Sequence[str] = SAMPLE_TEXTS, registry: Registry | None = None
-) -> Provider:
-    """Fit the provider and check its options, ``embed`` output and (if any) its word vectors."""
-    _check_options(provider)
-    assert provider.fit(_context(cache_dir, registry)) is provider, "fit() must return self"
-    embedded = provider.embed(list(texts))
+def check_inputs(provider: Provider, cache_dir: Path) -> None:
+    """``inputs()`` gives JSON-able string fingerprints and is the same when asked twice."""
+    inputs = provider.inputs(_context(cache_dir))
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in inputs.items()), f"inputs() gave {inputs!r}"
+    assert provider.inputs(_context(cache_dir)) == inputs, "inputs() is not stable"
+
+
+def check_embed(provider: Provider, cache_dir: Path) -> None:
+    """``embed`` returns finite float32 (n, dim > 0), deterministically, and (0, dim) for no texts."""
+    provider = _fitted(provider, cache_dir)
+    embedded = provider.embed(list(SAMPLE_TEXTS))
     assert isinstance(embedded, np.ndarray), "embed() must return a numpy array"
     assert embedded.dtype == np.float32, f"embed() must return float32, got {embedded.dtype}"
-    assert embedded.ndim == 2 and embedded.shape[0] == len(texts), (
-        f"embed() shape {embedded.shape} for {len(texts)} texts"
-    )
+    assert embedded.ndim == 2 and embedded.shape[0] == len(SAMPLE_TEXTS), f"embed() shape {embedded.shape}"
     assert embedded.shape[1] > 0, "embeddings have dimension 0"
     assert np.isfinite(embedded).all(), "embed() returned NaN or inf"
-    assert np.array_equal(provider.embed(list(texts)), embedded), "embed() is not deterministic"
+    assert np.array_equal(provider.embed(list(SAMPLE_TEXTS)), embedded), "embed() is not deterministic"
     assert provider.embed([]).shape[0] == 0, "embed([]) must return an empty (0, dim) array"
+
+
+def check_coverage(provider: Provider, cache_dir: Path) -> None:
+    """``embed_with_coverage`` and ``embed_words`` agree with ``embed`` and give a boolean mask per text."""
+    provider = _fitted(provider, cache_dir)
+    for method in (provider.embed_with_coverage, provider.embed_words):
+        vectors, covered = method(list(SAMPLE_TEXTS))
+        assert vectors.shape[0] == len(SAMPLE_TEXTS) and covered.shape == (len(SAMPLE_TEXTS),), method.__name__
+        assert covered.dtype == bool, f"{method.__name__}() coverage must be a boolean mask"
+    assert np.array_equal(provider.embed_with_coverage(list(SAMPLE_TEXTS)).vectors, provider.embed(list(SAMPLE_TEXTS)))
+
+
+def check_word_vectors(provider: Provider, cache_dir: Path) -> None:
+    """A vocabulary, if any, matches ``embed``'s dimension, and a vocabulary word embeds as its own vector."""
+    provider = _fitted(provider, cache_dir)
     vectors = provider.word_vectors()
-    if vectors is not None:
-        assert isinstance(vectors, WordVectors)
-        assert vectors.dim == embedded.shape[1], "word vectors and embed() disagree on the dimension"
-        assert len(vectors) > 0, "empty vocabulary"
-        word = vectors.words[0]
-        assert np.allclose(provider.embed([word])[0], vectors.dense_rows([0])[0], atol=1e-5), (
-            "embed([word]) differs from the word's own vector"
+    if vectors is None:
+        return
+    assert isinstance(vectors, WordVectors)
+    assert vectors.dim == provider.embed(["king"]).shape[1], "word vectors and embed() disagree on the dimension"
+    assert len(vectors) > 0, "empty vocabulary"
+    for row in (0, len(vectors) - 1):
+        word = vectors.words[row]
+        embedded, covered = provider.embed_words([word])
+        assert covered[0], f"embed_words() does not cover the vocabulary word {word!r}"
+        assert np.allclose(embedded[0], vectors.dense_rows([vectors.lookup(word)])[0], atol=1e-5), (
+            f"embed_words([{word!r}]) differs from the word's own vector"
         )
-    json.dumps(provider.provenance(), default=str)
-    return provider
 
 
-def check_task(task: Task, provider: Provider, cache_dir: Path, registry: Registry | None = None) -> None:
-    """Load the task and evaluate a fitted provider; check the scores and coverage it reports."""
-    _check_options(task)
+def check_provenance(provider: Provider, cache_dir: Path) -> None:
+    """Provenance serialises to JSON."""
+    json.dumps(_fitted(provider, cache_dir).provenance(), default=str)
+
+
+PROVIDER_CHECKS: tuple[Check, ...] = (check_options, check_inputs, check_embed, check_coverage, check_word_vectors,
+                                      check_provenance)  # fmt: skip
+
+
+def _evaluated(pair: tuple[Task, Provider], cache_dir: Path) -> TaskOutput | None:
+    task, provider = pair
+    if not hasattr(task, "_conformance_output"):
+        task.load(_context(cache_dir))
+        try:
+            task._conformance_output = task.evaluate(_fitted(provider, cache_dir))  # type: ignore[attr-defined]
+        except SkipTask:
+            task._conformance_output = None  # type: ignore[attr-defined]
+    return task._conformance_output  # type: ignore[attr-defined]
+
+
+def check_task_options(pair: tuple[Task, Provider], cache_dir: Path) -> None:
+    """The task's options behave, and it declares its main score and direction."""
+    task = pair[0]
+    check_options(task, cache_dir)
     assert task.main_score, "a task must declare main_score"
     assert isinstance(task.higher_is_better, bool)
-    task.load(_context(cache_dir, registry))
-    try:
-        output = task.evaluate(provider)
-    except SkipTask:
+
+
+def check_scores(pair: tuple[Task, Provider], cache_dir: Path) -> None:
+    """Scores are finite floats or None, the main score is among them, and coverage lies in [0, 1]."""
+    output = _evaluated(pair, cache_dir)
+    if output is None:
         return
-    assert task.main_score in output.scores, f"main score {task.main_score!r} missing from {sorted(output.scores)}"
+    assert pair[0].main_score in output.scores, f"main score {pair[0].main_score!r} missing"
     for name, value in output.scores.items():
         assert value is None or (isinstance(value, float) and math.isfinite(value)), f"score {name}={value!r}"
     assert 0 <= output.n_scored <= output.n_items, "n_scored must lie in [0, n_items]"
-    assert 0.0 <= output.coverage <= 1.0
     json.dumps(output.details, default=str)
+
+
+def check_items(pair: tuple[Task, Provider], cache_dir: Path) -> None:
+    """Per-item outputs: equal-length columns, unique ids, a boolean ``covered``, and ``score_items`` over the
+    scored items gives the main score back."""
+    task, output = pair[0], _evaluated(pair, cache_dir)
+    if output is None or output.items is None:
+        return
+    items = output.items
+    lengths = {name: len(column) for name, column in items.items()}
+    assert len(set(lengths.values())) == 1, f"item columns differ in length: {lengths}"
+    assert "id" in items and "covered" in items, "items need 'id' and 'covered' columns"
+    assert len(set(items["id"])) == len(items["id"]), "item ids must be unique"
+    assert np.asarray(items["covered"]).dtype == bool, "'covered' must be boolean"
+    main = output.scores[task.main_score]
+    again = task.score_items(take(items, scored_rows(items)))
+    if main is not None and again is not None:
+        assert math.isclose(again, main, rel_tol=1e-6, abs_tol=1e-9), f"score_items gives {again}, main score {main}"
+
+
+TASK_CHECKS: tuple[Check, ...] = (check_task_options, check_scores, check_items)
+
+
+def provider_checks(provider: Provider) -> Iterator[tuple[Provider, Check]]:
+    """Every named provider check, paired with the provider."""
+    return ((provider, check) for check in PROVIDER_CHECKS)
+
+
+def task_checks(task: Task, provider: Provider) -> Iterator[tuple[tuple[Task, Provider], Check]]:
+    """Every named task check, paired with (task, the provider it evaluates)."""
+    return (((task, provider), check) for check in TASK_CHECKS)
+
+
+def _id(value: Any) -> str:
+    if callable(value):
+        return value.__name__
+    if isinstance(value, tuple):
+        return f"{value[0].registered_name}[{value[1].registered_name}]"
+    return value.registered_name
+
+
+def parametrize_with_checks(providers: Sequence[Provider] = (), tasks: Sequence[tuple[Task, Provider]] = ()) -> Any:
+    """A ``pytest.mark.parametrize("obj, check", ...)`` with one test per (object, check), named by both."""
+    import pytest
+
+    cases = [case for p in providers for case in provider_checks(p)]
+    cases += [case for task, provider in tasks for case in task_checks(task, provider)]
+    return pytest.mark.parametrize(("obj", "check"), cases, ids=[f"{_id(o)}-{_id(c)}" for o, c in cases])
+
+
+def check_provider(provider: Provider, cache_dir: Path) -> Provider:
+    """Run every provider check (fitting the provider); returns the fitted provider."""
+    for obj, check in provider_checks(provider):
+        check(obj, cache_dir)
+    return provider
+
+
+def check_task(task: Task, provider: Provider, cache_dir: Path) -> None:
+    """Run every task check: load the task, evaluate the provider, check scores and items."""
+    for obj, check in task_checks(task, provider):
+        check(obj, cache_dir)

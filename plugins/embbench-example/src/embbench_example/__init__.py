@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import ClassVar
@@ -11,12 +11,22 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench import Context, EmbbenchError, Options, Provider, Task, TaskOutput
-from embbench.api import tokenize
-from embbench.datasets import sha256_file
-from embbench.hookspecs import hookimpl
+from embbench import (
+    Dataset,
+    EmbbenchError,
+    FileTask,
+    FileTaskOptions,
+    Items,
+    Options,
+    Provider,
+    Register,
+    TaskOutput,
+    hookimpl,
+    tokenize,
+)
 
 DATA = Path(str(resources.files("embbench_example") / "odd_one_out.tsv"))
+DATA_SHA256 = "a8345a5769fd4a6920886dfa2e5eebf090774a5c9412577c04720d1873f93de0"
 
 
 class CharNgramOptions(Options):
@@ -25,7 +35,7 @@ class CharNgramOptions(Options):
     max_n: int = Field(5, ge=1)
 
 
-class CharNgram(Provider):
+class CharNgram(Provider[CharNgramOptions]):
     """Each word is the normalised sum of hashed character n-grams of ``<word>``; sentences average their words."""
 
     name = "char-ngram"
@@ -51,56 +61,62 @@ class CharNgram(Provider):
         return out
 
 
-class OddOneOutOptions(Options):
-    path: str | None = None
+class OddOneOut(FileTask[FileTaskOptions]):
+    """Four words, one of which belongs elsewhere: predict the word with the lowest mean cosine to the others.
 
-
-class OddOneOut(Task):
-    """Four words, one of which belongs elsewhere: predict the word with the lowest mean cosine to the others."""
+    The file has ``section<TAB>w1<TAB>w2<TAB>w3<TAB>odd`` rows (``#`` starts a comment); ``dataset=`` names a
+    registered file and ``path=`` takes your own.
+    """
 
     name = "odd-one-out"
     description = "odd one out among four words (accuracy)"
-    Options: ClassVar = OddOneOutOptions
+    Options: ClassVar = FileTaskOptions
     main_score = "accuracy"
 
-    def load(self, context: Context) -> None:
-        self.path_ = Path(self.options.path) if self.options.path else DATA
-        self.items_ = []
-        for number, line in enumerate(self.path_.read_text(encoding="utf-8").splitlines(), start=1):
+    def read(self, path: Path) -> None:
+        self.items_: list[list[str]] = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             if line.startswith("#") or not line.strip():
                 continue
             fields = line.split("\t")
             if len(fields) != 5:
-                raise EmbbenchError(
-                    f"expected section and 4 words, found {len(fields)} fields", f"{self.path_}:{number}"
-                )
+                raise EmbbenchError(f"expected a section and 4 words, found {len(fields)} fields", f"{path}:{number}")
             self.items_.append(fields[1:])
-
-    def dataset_sha256(self) -> str:
-        return sha256_file(self.path_)
+        if not self.items_:
+            raise EmbbenchError("no items in the file", str(path))
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         words = sorted({w for item in self.items_ for w in item})
-        vectors = provider.embed(words)
+        vectors, covered = provider.embed_words(words)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        unit = dict(zip(words, vectors / np.where(norms > 0, norms, 1), strict=True))
-        known = {w for w, n in zip(words, norms[:, 0], strict=True) if n > 0}
-        hits = []
-        for item in self.items_:
-            if not set(item) <= known:
-                continue
-            block = np.array([unit[w] for w in item])
-            sims = block @ block.T
-            hits.append(int(np.argmin(sims.sum(axis=1) - 1.0)) == 3)
-        accuracy = float(np.mean(hits)) if hits else None
-        return TaskOutput({"accuracy": accuracy}, n_items=len(self.items_), n_scored=len(hits))
+        unit = {w: v / n for w, v, n, ok in zip(words, vectors, norms[:, 0], covered, strict=True) if ok and n > 0}
+        scored = np.array([all(w in unit for w in item) for item in self.items_])
+        correct = np.zeros(len(self.items_), dtype=bool)
+        for i in np.flatnonzero(scored):
+            block = np.array([unit[w] for w in self.items_[i]])
+            correct[i] = int(np.argmin((block @ block.T).sum(axis=1))) == 3
+        items = {"id": np.array([" ".join(item) for item in self.items_], dtype=object), "covered": scored,
+                 "correct": correct, "loss": np.where(scored, 1.0 - correct, np.nan)}  # fmt: skip
+        accuracy = float(correct[scored].mean()) if scored.any() else None
+        return TaskOutput({"accuracy": accuracy}, n_items=len(self.items_), n_scored=int(scored.sum()), items=items)
+
+    def score_items(self, items: Items) -> float | None:
+        return float(items["correct"].mean()) if len(items["correct"]) else None
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(CharNgram)
 
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
-    register(OddOneOut)
+def register_datasets(register: Register) -> None:
+    register(Dataset(name="odd-one-out", kind="odd-one-out", path=DATA, sha256=DATA_SHA256,
+                     source="derived from the Google analogy set", licence="Apache-2.0",
+                     citation="Mikolov et al. 2013"))  # fmt: skip
+
+
+@hookimpl
+def register_tasks(register: Register) -> None:
+    register(OddOneOut)  # "odd-one-out": dataset=NAME or path=FILE
+    register(OddOneOut, name="odd-one-out-google", dataset="odd-one-out")
