@@ -176,3 +176,33 @@ def test_example_plugin_installs_and_runs(tmp_path: Path) -> None:
     }
     # GloVe picks the odd one out about twice as often as chance (0.25)
     assert records["glove", task]["scores"]["accuracy"] > 0.4
+
+
+def test_every_hook_is_documented_and_exercised() -> None:
+    """Like datasette's test: each hookspec documents its parameters with an example, has an implementation
+    (the built-ins register through the same hooks as plugins) and is described in the README."""
+    from embbench import hookspecs
+    from embbench.plugins import get_plugin_manager
+
+    names = sorted(name for name in dir(hookspecs) if name.startswith("register_"))
+    assert names == ["register_datasets", "register_providers", "register_tasks"]
+    pm, _ = get_plugin_manager()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in names:
+        doc = getattr(hookspecs, name).__doc__ or ""
+        assert "Parameters:" in doc and "register:" in doc and "Example::" in doc and "@hookimpl" in doc, name
+        assert getattr(pm.hook, name).get_hookimpls(), f"no plugin implements {name}"
+        assert name in readme, f"{name} is not described in the README"
+
+
+def test_the_public_surface_for_plugin_authors() -> None:
+    import embbench
+
+    for name in ("hookimpl", "Dataset", "FileTask", "FileTaskOptions", "tokenize", "EmbbenchError", "SkipTask",
+                 "Provider", "Task", "TaskOutput", "Options", "Register", "Items", "Embedded"):  # fmt: skip
+        assert name in embbench.__all__ and hasattr(embbench, name), name
+    assert (Path(embbench.__file__).parent / "py.typed").is_file()
+    with pytest.raises(TypeError, match="abstract"):
+        embbench.Provider()  # embed is abstract
+    provider = Registry.load().make_provider("glove:dim=50")
+    assert provider.registered_name == "glove" and provider.plugin.name == "glove"
