@@ -79,7 +79,7 @@ def embbench_task(spec: str) -> dict:
 def matmul_floor(restrict: int, n_questions: int) -> float:
     """The one product the analogy problem needs, unit vocabulary (restrict x d) times queries (d x q), computed
     in cache-sized blocks (as embbench's search is) and doing nothing else."""
-    from embbench.wordsearch import BLOCK_ELEMENTS
+    from embbench.tasks._wordsearch import BLOCK_ELEMENTS
 
     vectors = np.asarray(glove_vectors().matrix[:restrict], dtype=np.float32)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -57,7 +57,7 @@ def test_bert_asks_for_a_gpu_on_cuda(registry) -> None:
 
 
 class CountingGlove:
-    """A plugin whose provider counts the embed() calls that reach it (GloVe underneath)."""
+    """A plugin whose provider counts the embedding requests that reach it (GloVe underneath)."""
 
     calls: ClassVar[list[int]] = []
 
@@ -68,9 +68,9 @@ class CountingGlove:
         class Counting(Glove):
             name = "counting-glove"
 
-            def embed(inner, texts):
+            def embed_with_coverage(inner, texts):
                 CountingGlove.calls.append(len(texts))
-                return super().embed(texts)
+                return super().embed_with_coverage(texts)
 
         register(Counting)
 

@@ -175,7 +175,7 @@ def test_example_plugin_installs_and_runs(tmp_path: Path) -> None:
         "embbench": "0.1.0",
     }
     # GloVe picks the odd one out about twice as often as chance (0.25)
-    assert records["glove", task]["scores"]["accuracy"] > 0.4
+    assert records["glove", "odd-one-out-google"]["scores"]["accuracy"] > 0.4
 
 
 def test_every_hook_is_documented_and_exercised() -> None:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from embbench.cooccurrence import cooccurrence
 from embbench.corpus import load_corpus
 from embbench.errors import EmbbenchError
+from embbench.providers._cooccurrence import cooccurrence
 
 
 def test_onehot_is_sparse_and_pools_a_bag_of_words(context) -> None:

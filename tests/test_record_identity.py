@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli
 from scipy import stats
 
 from embbench import Provider, RunOptions, run
@@ -24,7 +25,6 @@ from embbench.plugins import Registry
 from embbench.results import load_records, read_items
 from embbench.tasks.common import embed_checked
 from embbench.tasks.similarity import WordSimilarity
-from conftest import run_cli
 
 PAIRS = "word1\tword2\tscore\ncat\tdog\t9\ncar\tbanana\t1\nking\tqueen\t8\ncat\tcar\t3\n"
 
@@ -57,7 +57,7 @@ def test_replaced_vector_file_is_redone_and_says_why(tmp_path, pairs, registry, 
     vector_file(vec, {**SMALL, "car": [1, 0, 0.3]})  # same path, same size class, new content
     again = run([f"glove:path={vec}"], [pairs], tmp_path / "r", registry=registry, cache_dir=cache_dir,
                 on_note=notes.append)[0]  # fmt: skip
-    assert notes == [f"glove(path=v.txt) × word-similarity(path=pairs.tsv): stale: vector file changed"]
+    assert notes == ["glove(path=v.txt) × word-similarity(path=pairs.tsv): stale: vector file changed"]
     assert again.scores["spearman"] != first.scores["spearman"]  # the new file was read, not the old cache
     assert again.provider_inputs != first.provider_inputs
 
@@ -161,8 +161,9 @@ def test_same_labels_from_different_configurations_are_an_error(tmp_path, pairs,
 
 
 def test_word_tasks_look_up_whole_vocabulary_entries(tmp_path, registry, cache_dir, glove) -> None:
-    vec = vector_file(tmp_path / "v.txt", {"short-term": [1, 0], "short": [0, 1], "term": [0, 1], "new_york": [1, 1],
-                                           "new": [0, 1], "york": [1, 0], "Paris": [2, 0], "long": [1, 0.1]})  # fmt: skip
+    entries = {"short-term": [1, 0], "short": [0, 1], "term": [0, 1], "new_york": [1, 1], "new": [0, 1],
+               "york": [1, 0], "Paris": [2, 0], "long": [1, 0.1]}  # fmt: skip
+    vec = vector_file(tmp_path / "v.txt", entries)
     provider = registry.make_provider(f"glove:path={vec}").fit(Context(cache_dir, registry))
     words, covered = provider.embed_words(["short-term", "new_york", "Paris", "paris", "long-term"])
     assert covered.all()

@@ -139,7 +139,7 @@ def test_records_are_valid_json_with_provenance(tmp_path: Path, registry, cache_
 @pytest.mark.parametrize(
     "suite",
     [
-        *sorted((Path(__file__).parents[1] / "tasks").glob("*.toml")),
+        *sorted((Path(__file__).parents[1] / "suites").glob("*.toml")),
         Path(__file__).parents[1] / "src/embbench/suites/default.toml",
     ],
     ids=lambda p: p.name,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from embbench import Provider
 from embbench.errors import EmbbenchError
 from embbench.tasks.similarity import SIMILARITY_SETS, read_pairs
 
@@ -63,11 +64,8 @@ def test_embbench_protocol_is_an_independent_computation(registry, context, glov
 def test_sentence_encoder_path_uses_embed(registry, context, glove) -> None:
     """A provider without a vocabulary is scored through embed(); for GloVe both routes agree."""
 
-    class NoVocabulary:
+    class NoVocabulary(Provider):
         name = "novocab"
-
-        def word_vectors(self):
-            return None
 
         def embed(self, texts):
             return glove.embed(texts)

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse
 
 from embbench.errors import EmbbenchError
-from embbench.glove_training import train_glove
+from embbench.providers._glove_training import train_glove
 from embbench.tasks.similarity import read_pairs
 from embbench.testing import check_provider
 
@@ -94,9 +94,9 @@ def test_fasttext_gives_oov_words_subword_vectors(registry, context, tmp_path) -
 
 def test_glove_training_matches_a_direct_transcription(monkeypatch) -> None:
     """With one entry per batch the vectorised trainer must equal the reference C code's SGD, line by line."""
-    import embbench.glove_training
+    import embbench.providers._glove_training
 
-    monkeypatch.setattr(embbench.glove_training, "BATCH", 1)
+    monkeypatch.setattr(embbench.providers._glove_training, "BATCH", 1)
     counts = scipy.sparse.coo_matrix(np.array([[0, 3.0, 0.5], [3.0, 0, 1.0], [0.5, 1.0, 0]]))
     dim, rate, x_max, alpha = 4, 0.05, 2.0, 0.75
     got, costs = train_glove(counts, dim, epochs=2, x_max=x_max, alpha=alpha, learning_rate=rate, seed=3)
@@ -203,7 +203,7 @@ def test_autoencoder_keeps_its_decoder(registry, context, glove) -> None:
         ("word2vec:corpus=lee,dim=100000", "provider 'word2vec' option 'dim'", "larger than the vocabulary size"),
         ("glove:corpus=lee,dim=100000", "provider 'glove' option 'dim'", "larger than the vocabulary size"),
         ("autoencoder:base=glove,dim=50", "provider 'autoencoder' option 'dim'", "larger than the input size"),
-        ("fasttext:path=/no/such.bin", "provider 'fasttext' option 'path': /no/such.bin", "model file not found"),
+        ("fasttext:path=/no/such.bin", "provider 'fasttext' option 'path'", "model file not found: /no/such.bin"),
     ],
 )
 def test_options_that_cannot_work(spec, where, what, context) -> None:

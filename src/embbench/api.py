@@ -337,3 +337,10 @@ class Task(ABC, Generic[OptionsT]):
         """The main score recomputed from some of the scored items' rows (a bootstrap resample, or the items
         every provider covers); None when undefined. Without it, records carry no interval."""
         return None
+
+    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
+        """``score_items`` of every row of a (k x n) matrix of row indices into ``items`` (NaN: undefined).
+
+        Override with a vectorised computation where one exists (a mean, a rank correlation)."""
+        values = (self.score_items({name: column[rows] for name, column in items.items()}) for rows in resamples)
+        return np.array([np.nan if value is None else value for value in values], dtype=float)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from embbench.api import Context, Items, Provider, Task, TaskOutput
-from embbench.bootstrap import bootstrap_ci
+from embbench.bootstrap import vectorised_ci
 from embbench.config import Spec, parse_spec
 from embbench.embedding_cache import CachingProvider
 from embbench.environment import environment
@@ -181,7 +181,7 @@ def interval(task: Task, output: TaskOutput) -> list[float] | None:
     if output.items is None or type(task).score_items is Task.score_items:
         return None
     scored = take(output.items, scored_rows(output.items))
-    ci = bootstrap_ci(lambda rows: task.score_items(take(scored, rows)), len(scored["id"]))
+    ci = vectorised_ci(lambda chunk: task.score_resamples(scored, chunk), len(scored["id"]))
     main = output.scores.get(task.main_score)
     if ci is None or not output.seed_error or main is None:
         return ci

@@ -11,10 +11,10 @@ import scipy.sparse
 from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider
-from embbench.cooccurrence import cooccurrence, ppmi
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.training import (
+from embbench.providers._cooccurrence import cooccurrence, ppmi
+from embbench.providers._training import (
     base_inputs,
     cached_fit,
     check_dim,

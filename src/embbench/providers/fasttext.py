@@ -14,8 +14,8 @@ from embbench.api import Context, WordVectors
 from embbench.atomic import publish_folder, work_folder
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.providers.gensim_base import GensimOptions, GensimTrained
-from embbench.training import fit_folder
+from embbench.providers._gensim import GensimOptions, GensimTrained
+from embbench.providers._training import fit_folder
 from embbench.vectors import load_vectors
 
 MODEL_FILE = "fasttext.model"

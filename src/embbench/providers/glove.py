@@ -12,11 +12,18 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from embbench.api import Context, WordOptions, WordProvider, WordVectors
-from embbench.cooccurrence import cooccurrence
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError, did_you_mean
 from embbench.hookspecs import hookimpl
-from embbench.training import cached_fit, check_dim, corpus_inputs, path_inputs, provider_corpus, provider_vocabulary
+from embbench.providers._cooccurrence import cooccurrence
+from embbench.providers._training import (
+    cached_fit,
+    check_dim,
+    corpus_inputs,
+    path_inputs,
+    provider_corpus,
+    provider_vocabulary,
+)
 from embbench.vectors import VectorFormat, load_vectors
 
 
@@ -79,12 +86,7 @@ class Glove(WordProvider[GloveOptions]):
             return path_inputs(self, context, "vector file")
         if self.options.corpus:
             return corpus_inputs(self, context)
-        if self.options.source not in SOURCES:
-            raise EmbbenchError(
-                f"unknown source '{self.options.source}'{did_you_mean(str(self.options.source), SOURCES)}",
-                "provider 'glove' option 'source'",
-            )
-        package = SOURCE_PACKAGES[self.options.source]
+        package = SOURCE_PACKAGES[self._source()]
         try:
             return {"source": f"{package}=={metadata.version(package)}"}
         except metadata.PackageNotFoundError:
@@ -99,11 +101,20 @@ class Glove(WordProvider[GloveOptions]):
             corpus = provider_corpus(self)
             self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._train(corpus))
         else:
-            self.vectors_, self.provenance_ = SOURCES[self.options.source]()
+            self.vectors_, self.provenance_ = SOURCES[self._source()]()
         return self
 
+    def _source(self) -> str:
+        """The named source, checked."""
+        source = str(self.options.source)
+        if source not in SOURCES:
+            raise EmbbenchError(
+                f"unknown source '{source}'{did_you_mean(source, SOURCES)}", "provider 'glove' option 'source'"
+            )
+        return source
+
     def _train(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:
-        from embbench.glove_training import train_glove
+        from embbench.providers._glove_training import train_glove
 
         options = self.options
         words = provider_vocabulary(self, corpus, at_least=2)

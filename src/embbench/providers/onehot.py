@@ -11,7 +11,7 @@ from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider, WordVectors
 from embbench.hookspecs import hookimpl
-from embbench.training import corpus_inputs, provider_corpus, provider_vocabulary
+from embbench.providers._training import corpus_inputs, provider_corpus, provider_vocabulary
 
 
 class OneHotOptions(WordOptions):

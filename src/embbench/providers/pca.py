@@ -9,11 +9,11 @@ import numpy as np
 from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider
-from embbench.cooccurrence import cooccurrence, ppmi
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
-from embbench.training import (
+from embbench.providers._cooccurrence import cooccurrence, ppmi
+from embbench.providers._training import (
     base_inputs,
     cached_fit,
     check_dim,

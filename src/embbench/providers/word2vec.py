@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from embbench.api import Context
 from embbench.hookspecs import hookimpl
-from embbench.providers.gensim_base import GensimOptions, GensimTrained
+from embbench.providers._gensim import GensimOptions, GensimTrained
 from embbench.vectors import load_vectors
 
 

@@ -13,10 +13,10 @@ from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.errors import EmbbenchError
 from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
+from embbench.tasks._wordsearch import Score, nearest, products, unit_block, unit_rows
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
 from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
-from embbench.wordsearch import Score, nearest, products, unit_block, unit_rows
 
 Method = Literal["3cosadd", "3cosmul"]
 COSMUL_EPSILON = 1e-3  # Levy & Goldberg 2014
@@ -138,6 +138,9 @@ class Analogy(FileTask[AnalogyOptions]):
     def score_items(self, items: Items) -> float | None:
         hits = items[f"correct_{self.main_score}"]
         return float(hits.mean()) if len(hits) else None
+
+    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
+        return np.asarray(items[f"correct_{self.main_score}"], dtype=float)[resamples].mean(axis=1)
 
     def _embbench(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Question rows (-1: not covered), and per method whether each answer is right and the answer's row."""

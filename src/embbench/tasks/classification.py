@@ -89,6 +89,9 @@ class Classification(FileTask[ClassificationOptions]):
     def score_items(self, items: Items) -> float | None:
         return float(items["correct"].mean()) if len(items["correct"]) else None
 
+    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
+        return np.asarray(items["correct"], dtype=float)[resamples].mean(axis=1)
+
 
 @hookimpl
 def register_tasks(register: Callable[..., None]) -> None:

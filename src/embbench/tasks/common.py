@@ -58,7 +58,7 @@ def _checked(embedded: Embedded, count: int) -> Embedded:
     if vectors.ndim != 2 or vectors.shape[0] != count or vectors.shape[1] == 0 or covered.shape != (count,):
         raise EmbbenchError(
             f"provider returned embeddings of shape {vectors.shape} and coverage of shape {covered.shape} for"
-            f" {count} texts; expected ({count}, dim > 0) and ({count},)"
+            f" {count} texts; expected ({count}, dim) and ({count},), and dimension 0 cannot be evaluated"
         )
     return Embedded(vectors, covered)
 

@@ -79,6 +79,9 @@ class DirectBias(FileTask[DirectBiasOptions]):
     def score_items(self, items: Items) -> float | None:
         return float(items["cosine"].mean()) if len(items["cosine"]) else None
 
+    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
+        return np.asarray(items["cosine"], dtype=float)[resamples].mean(axis=1)
+
 
 @hookimpl
 def register_tasks(register: Callable[..., None]) -> None:

@@ -12,7 +12,14 @@ from pydantic import Field, model_validator
 from embbench.api import Context, WordOptions, WordProvider
 from embbench.corpus import Corpus
 from embbench.errors import EmbbenchError
-from embbench.training import cached_fit, check_dim, corpus_inputs, path_inputs, provider_corpus, provider_vocabulary
+from embbench.providers._training import (
+    cached_fit,
+    check_dim,
+    corpus_inputs,
+    path_inputs,
+    provider_corpus,
+    provider_vocabulary,
+)
 
 
 def gensim_hashfxn(text: str) -> int:

@@ -1,0 +1,64 @@
+"""The statistics under every score: bootstrap intervals (vectorised and one at a time), row-wise rank
+correlations, and the clustering metrics, each checked against scipy or scikit-learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn import metrics
+
+from embbench.bootstrap import bootstrap_ci, resamples, rowwise_spearman, vectorised_ci
+from embbench.tasks.common import purity, v_measure
+
+
+def test_rowwise_spearman_equals_scipy_with_ties() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 5, (20, 30)).astype(float)  # many ties
+    y = rng.normal(size=(20, 30))
+    expected = [stats.spearmanr(a, b).statistic for a, b in zip(x, y, strict=True)]
+    np.testing.assert_allclose(rowwise_spearman(x, y), expected, rtol=1e-12)
+    assert np.isnan(rowwise_spearman(np.ones((1, 5)), y[:1, :5]))[0]
+
+
+def test_resamples_in_chunks_are_one_stream(monkeypatch) -> None:
+    import embbench.bootstrap
+
+    whole = np.concatenate(list(resamples(7, rounds=10, seed=3)))
+    monkeypatch.setattr(embbench.bootstrap, "CHUNK_ELEMENTS", 14)  # two resamples per chunk
+    chunked = list(resamples(7, rounds=10, seed=3))
+    assert len(chunked) == 5
+    np.testing.assert_array_equal(np.concatenate(chunked), whole)
+    rng = np.random.default_rng(3)
+    np.testing.assert_array_equal(whole, [rng.integers(0, 7, 7) for _ in range(10)])  # one draw per round
+
+
+def test_vectorised_interval_equals_one_resample_at_a_time(registry, context, glove) -> None:
+    task = registry.make_task("men")
+    task.load(context)
+    items = task.evaluate(glove).items
+    covered = {k: v[items["covered"]] for k, v in items.items()}
+    gold, cosine = covered["gold"], covered["cosine"]
+    one_at_a_time = bootstrap_ci(lambda rows: stats.spearmanr(gold[rows], cosine[rows]).statistic, len(gold))
+    vectorised = vectorised_ci(lambda chunk: task.score_resamples(covered, chunk), len(gold))
+    assert vectorised == pytest.approx(one_at_a_time, abs=1e-12)
+
+
+def test_a_large_similarity_interval_is_vectorised() -> None:
+    rng = np.random.default_rng(0)
+    gold = rng.normal(size=200_000)
+    predicted = gold + rng.normal(size=gold.size)
+    low, high = vectorised_ci(lambda chunk: rowwise_spearman(gold[chunk], predicted[chunk]), gold.size, rounds=50)
+    assert low < stats.spearmanr(gold, predicted).statistic < high
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_v_measure_and_purity_equal_scikit_learn(seed) -> None:
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(["a", "b", "c", "d"], size=200)
+    clusters = np.where(rng.random(200) < 0.6, np.searchsorted(["a", "b", "c", "d"], labels), rng.integers(0, 6, 200))
+    assert v_measure(labels, clusters) == pytest.approx(metrics.v_measure_score(labels, clusters), abs=1e-12)
+    table = metrics.cluster.contingency_matrix(labels, clusters)
+    assert purity(labels, clusters) == table.max(axis=0).sum() / table.sum()
+    assert v_measure(labels, np.zeros(200)) == metrics.v_measure_score(labels, np.zeros(200))
+    assert v_measure(np.zeros(200), clusters) == metrics.v_measure_score(np.zeros(200), clusters)
