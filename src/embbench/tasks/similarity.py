@@ -67,6 +67,15 @@ def rank_gap(gold: np.ndarray, predicted: np.ndarray, covered: np.ndarray) -> np
     return gap
 
 
+def gensim_unit(vector: np.ndarray) -> np.ndarray:
+    """gensim's ``matutils.unitvec``: double-precision BLAS nrm2 and scal by its reciprocal, back to float32."""
+    from scipy.linalg import get_blas_funcs
+
+    nrm2, scal = get_blas_funcs(("nrm2", "scal"), (np.zeros(0, dtype=np.float64),))
+    length = nrm2(vector)
+    return scal(1.0 / length, vector).astype(vector.dtype) if length > 0 else vector
+
+
 def gensim_vocabulary(vectors: WordVectors, restrict_vocab: int) -> dict[str, list[int]]:
     """gensim's ``ok_vocab``: upper-cased first ``restrict_vocab`` words; the first spelling is the word's row."""
     return vectors.folded_rows(restrict_vocab)
@@ -143,7 +152,7 @@ class WordSimilarity(FileTask[WordTaskOptions]):
             a, b = a.upper(), b.upper()
             if a in ok_vocab and b in ok_vocab:
                 va, vb = vectors.dense_rows([ok_vocab[a][0], ok_vocab[b][0]])
-                cosines[i] = float(np.dot(va / np.linalg.norm(va), vb / np.linalg.norm(vb)))
+                cosines[i] = float(np.dot(gensim_unit(va), gensim_unit(vb)))
         return cosines, np.ones(len(self.pairs_), dtype=bool)
 
 
