@@ -112,6 +112,8 @@ def test_download_is_checksummed(tmp_path: Path) -> None:
     dataset = Dataset("mine", "word-similarity", url=source.as_uri(), sha256=digest)
     local = dataset.local_path(tmp_path / "cache")
     assert local.read_bytes() == source.read_bytes() and local != source
+    local.write_text("damaged")  # a cached download that no longer matches its checksum is fetched again
+    assert dataset.local_path(tmp_path / "cache").read_bytes() == source.read_bytes()
     with pytest.raises(EmbbenchError, match="sha256 mismatch"):
         fetch(source.as_uri(), tmp_path / "other" / "x.tsv", "0" * 64)
     assert not (tmp_path / "other" / "x.tsv").exists()

@@ -153,11 +153,10 @@ class Embedded(NamedTuple):
     covered: np.ndarray
 
 
-class Provider(ABC, Generic[OptionsT]):
-    """Turns text into vectors. Subclasses set ``name``, ``Options`` and implement ``embed``.
+class Configured(Generic[OptionsT]):
+    """What providers and tasks share: a name, a version, validated options, and where they were registered.
 
-    ``fit(context)`` loads or trains (the runner calls it once; tasks never do); fitted state ends in ``_``.
-    Bump ``version`` whenever what the provider computes changes: records made by an older version are redone.
+    Bump ``version`` whenever what the class computes changes: records made by an older version are redone.
     """
 
     name: ClassVar[str] = ""
@@ -172,6 +171,13 @@ class Provider(ABC, Generic[OptionsT]):
         self.options: OptionsT = options if options is not None else self.Options(**kwargs)  # type: ignore[assignment]
         self.registered_name = registered_name or self.name
         self.plugin = plugin
+
+
+class Provider(Configured[OptionsT], ABC):
+    """Turns text into vectors. Subclasses set ``name``, ``Options`` and implement ``embed``.
+
+    ``fit(context)`` loads or trains (the runner calls it once; tasks never do); fitted state ends in ``_``.
+    """
 
     def inputs(self, context: Context) -> dict[str, str]:
         """Content fingerprints of what the provider is built from (vector files, model folders, corpora, a base
@@ -301,26 +307,11 @@ class TaskOutput:
         return self.n_scored / self.n_items if self.n_items else 0.0
 
 
-class Task(ABC, Generic[OptionsT]):
-    """Turns a provider into scores. Subclasses set ``name``, ``Options``, ``main_score`` and ``evaluate``.
+class Task(Configured[OptionsT], ABC):
+    """Turns a provider into scores. Subclasses set ``name``, ``Options``, ``main_score`` and ``evaluate``."""
 
-    Bump ``version`` whenever what the task computes changes: records made by an older version are redone.
-    """
-
-    name: ClassVar[str] = ""
-    description: ClassVar[str] = ""
-    version: ClassVar[int] = 1
-    Options: ClassVar[type[Options]] = Options
     main_score: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
-
-    def __init__(
-        self, options: OptionsT | None = None, *, registered_name: str = "", plugin: PluginInfo | None = None,
-        **kwargs: Any,
-    ) -> None:  # fmt: skip
-        self.options: OptionsT = options if options is not None else self.Options(**kwargs)  # type: ignore[assignment]
-        self.registered_name = registered_name or self.name
-        self.plugin = plugin
 
     def dataset_sha256(self) -> str | None:
         """sha256 of the data the task evaluates on (stored in every record)."""

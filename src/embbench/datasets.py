@@ -12,6 +12,7 @@ from typing import Any
 
 from embbench.errors import EmbbenchError
 from embbench.files import default_cache_dir, fetch
+from embbench.hashing import fingerprint
 from embbench.hookspecs import hookimpl
 
 DATA_DIR = Path(str(resources.files("embbench") / "data"))
@@ -37,8 +38,10 @@ class Dataset:
             return self.path
         if self.url is None:
             raise EmbbenchError("has neither a path nor a url", f"dataset '{self.name}'")
-        target = (cache_dir or default_cache_dir()) / "datasets" / self.name / Path(self.url).name
-        if not target.exists():
+        cache_dir = cache_dir or default_cache_dir()
+        target = cache_dir / "datasets" / self.name / Path(self.url).name
+        stale = self.sha256 and target.exists() and fingerprint(target, cache_dir / "fingerprints") != self.sha256
+        if stale or not target.exists():  # a download of another version, or a damaged one, is fetched again
             fetch(self.url, target, self.sha256)
         return target
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import Context, Provider, WordVectors
+from embbench.api import Context, Provider, WordOptionsT, WordProvider, WordVectors
 from embbench.atomic import work_folder
 from embbench.corpus import Corpus, corpus_files, load_corpus
 from embbench.errors import EmbbenchError
@@ -108,3 +108,17 @@ def check_dim(provider: Provider, available: int, what: str) -> None:
         raise EmbbenchError(
             f"dim={dim} is larger than the {what} ({available})", f"provider '{provider.name}' option 'dim'"
         )
+
+
+class CorpusOrBase(WordProvider[WordOptionsT]):
+    """A word provider built from a corpus (``corpus=``) or from another provider's vectors (``base=``)."""
+
+    def inputs(self, context: Context) -> dict[str, str]:
+        return base_inputs(self, context) if self.options.base else corpus_inputs(self, context)
+
+    def base_vectors(self, context: Context) -> WordVectors:
+        """The fitted base provider's word vectors; a base without a vocabulary is an error naming the option."""
+        vectors = context.make_provider(self.options.base).word_vectors()
+        if vectors is None:
+            raise EmbbenchError("the base provider has no word vocabulary", f"provider '{self.name}' option 'base'")
+        return vectors

@@ -10,15 +10,14 @@ import numpy as np
 import scipy.sparse
 from pydantic import Field
 
-from embbench.api import Context, WordOptions, WordProvider
+from embbench.api import Context, WordOptions
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.providers._cooccurrence import cooccurrence, ppmi
 from embbench.providers._training import (
-    base_inputs,
+    CorpusOrBase,
     cached_fit,
     check_dim,
-    corpus_inputs,
     provider_corpus,
     provider_vocabulary,
 )
@@ -61,21 +60,16 @@ def build_network(inputs: int, options: AutoencoderOptions) -> tuple[Any, Any]:
     return encoder, decoder
 
 
-class Autoencoder(WordProvider[AutoencoderOptions]):
+class Autoencoder(CorpusOrBase[AutoencoderOptions]):
     """The bottleneck of an autoencoder is the embedding; the decoder is kept (``decode``) for later tasks."""
 
     name = "autoencoder"
     description = "torch autoencoder over PPMI rows of a corpus or another provider's vectors (base=)"
     Options: ClassVar = AutoencoderOptions
 
-    def inputs(self, context: Context) -> dict[str, str]:
-        return base_inputs(self, context) if self.options.base else corpus_inputs(self, context)
-
     def fit(self, context: Context) -> Autoencoder:
         if self.options.base:
-            base = context.make_provider(self.options.base).word_vectors()
-            if base is None:
-                raise EmbbenchError("the base provider has no word vocabulary", "provider 'autoencoder' option 'base'")
+            base = self.base_vectors(context)
             words, inputs = base.words, base.matrix
         else:
             corpus = provider_corpus(self)

@@ -8,16 +8,14 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context, WordOptions, WordProvider
+from embbench.api import Context, WordOptions
 from embbench.corpus import Corpus
-from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.providers._cooccurrence import cooccurrence, ppmi
 from embbench.providers._training import (
-    base_inputs,
+    CorpusOrBase,
     cached_fit,
     check_dim,
-    corpus_inputs,
     provider_corpus,
     provider_vocabulary,
 )
@@ -35,24 +33,16 @@ class PCAOptions(WordOptions):
     seed: int = 0
 
 
-class PCA(WordProvider[PCAOptions]):
+class PCA(CorpusOrBase[PCAOptions]):
     """PPMI + truncated SVD of a corpus (``U * S**eig``), or PCA of a base provider's vectors (``base=``)."""
 
     name = "pca"
     description = "PPMI co-occurrence + truncated SVD of a corpus, or PCA of another provider (base=)"
     Options: ClassVar = PCAOptions
 
-    def inputs(self, context: Context) -> dict[str, str]:
-        return base_inputs(self, context) if self.options.base else corpus_inputs(self, context)
-
     def fit(self, context: Context) -> PCA:
         if self.options.base:
-            base = context.make_provider(self.options.base)
-            base_vectors = base.word_vectors()
-            if base_vectors is None:
-                raise EmbbenchError(
-                    "the base provider has no word vocabulary to reduce", "provider 'pca' option 'base'"
-                )
+            base_vectors = self.base_vectors(context)
             self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._reduce(base_vectors))
         else:
             corpus = provider_corpus(self)
