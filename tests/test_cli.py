@@ -84,10 +84,11 @@ def test_run_rerun_and_leaderboard(tmp_path: Path, cache_dir: Path) -> None:
     made = run_cli("leaderboard", "--results", str(results), "--out", str(board), "--format", "md,csv,json,html,latex")
     assert made.returncode == 0, made.stderr
     table = json.loads((board / "leaderboard.json").read_text())
-    assert [row["provider"] for row in table] == ["glove", "onehot(max_vocab=5000)"]
-    assert table[0]["mean rank"] == 1.0
+    assert table["providers"] == ["glove", "onehot(max_vocab=5000)"]
+    assert table["aggregates"]["glove"]["mean_rank"] == 1.0
     html = (board / "leaderboard.html").read_text()
-    assert html.startswith("<!doctype html>") and "<script" not in html and "ws353" in html
+    assert html.startswith("<!doctype html>") and "ws353" in html and "http" not in html.split("</style>")[0]
+    assert "<script src" not in html and "<link" not in html  # self-contained: nothing loaded from anywhere
     assert "\\begin{tabular}" in (board / "leaderboard.tex").read_text()
     assert "| glove |" in (board / "leaderboard.md").read_text()
 

@@ -20,8 +20,8 @@ from embbench.config import parse_spec
 from embbench.errors import ConfigErrors, EmbbenchError
 from embbench.evaluation import Planned, assign_labels, plan
 from embbench.hookspecs import hookimpl
-from embbench.leaderboard import leaderboard
 from embbench.plugins import Registry
+from embbench.publish.board import build_board
 from embbench.results import load_records, read_items
 from embbench.tasks.common import embed_checked
 from embbench.tasks.similarity import WordSimilarity
@@ -137,7 +137,7 @@ def test_two_files_with_one_name_get_distinct_labels(tmp_path, pairs, registry, 
     records = run([f"glove:path={a}", f"glove:path={b}"], [pairs], tmp_path / "r", registry=registry,
                   cache_dir=cache_dir)  # fmt: skip
     assert sorted(r.provider_label for r in records) == ["glove(path=a/vec.txt)", "glove(path=b/vec.txt)"]
-    assert len(leaderboard(records).scores) == 2
+    assert len(build_board(records).providers) == 2
 
 
 def test_labels_fall_back_to_a_short_hash() -> None:
@@ -157,7 +157,7 @@ def test_same_labels_from_different_configurations_are_an_error(tmp_path, pairs,
     for path in (tmp_path / "r2").iterdir():
         shutil.copy(path, tmp_path / "r1")
     with pytest.raises(EmbbenchError, match=r"glove\(path=vec.txt\) × word-similarity\(path=pairs.tsv\).* and "):
-        leaderboard(load_records(tmp_path / "r1"))
+        build_board(load_records(tmp_path / "r1"))
 
 
 def test_word_tasks_look_up_whole_vocabulary_entries(tmp_path, registry, cache_dir, glove) -> None:

@@ -13,7 +13,8 @@ from embbench.config import parse_spec
 from embbench.datasets import Dataset
 from embbench.errors import EmbbenchError
 from embbench.files import fetch
-from embbench.leaderboard import MEAN_RANK, leaderboard, to_json, to_markdown
+from embbench.leaderboard import to_json, to_markdown
+from embbench.publish.board import build_board
 from embbench.results import Record, load_records
 
 
@@ -46,20 +47,24 @@ def test_pivot_mean_rank_respects_direction_and_gaps() -> None:
         record("b", "bias", 0.1, higher=False),
         record("c", "bias", None, status="error"),
     ]
-    table = leaderboard(records).scores
-    assert table.loc["a", "t1"] == 0.9
-    # t1: a=1, b=2, c=2 (ties share the better rank); bias (lower is better): b=1, a=2, c missing
-    assert table[MEAN_RANK].to_dict() == {"b": 1.5, "a": 1.5, "c": 2.0}
+    board = build_board(records)
+    assert board.cell("a", "t1").score == 0.9
+    # t1: a=1, b=2, c=2 (ties share the better rank); bias (lower is better) is ranked apart: b=1, a=2, c none
+    assert {p: a["mean_rank"] for p, a in board.aggregates.items()} == {"a": 1.0, "b": 2.0, "c": 2.0}
+    assert {p: a["bias_rank"] for p, a in board.aggregates.items()} == {"a": 2.0, "b": 1.0, "c": None}
+    assert {p: a["borda"] for p, a in board.aggregates.items()} == {"a": 2, "b": 0, "c": 0}
+    assert board.providers[0] == "a" and [c.family for c in board.columns] == ["other", "bias"]
 
 
 def test_scores_on_too_few_items_are_marked() -> None:
     records = [record("a", "t1", 0.9, coverage=0.27), record("b", "t1", 0.5), record("a", "t2", None, status="error")]
-    board = leaderboard(records, min_coverage=0.9)
+    board = build_board(records, min_coverage=0.9)
     markdown = to_markdown(board)
-    assert "| a | 0.900* | – |" in markdown and "| b | 0.500 | – |" in markdown
+    assert "| **0.900*** | – |" in markdown and "| 0.500 | – |" in markdown
     assert "fewer than 90% of the task's items" in markdown
-    assert json.loads(to_json(board))[0]["coverage"] == {"t1": 0.27, "t2": 1.0}
-    assert "0.900 |" in to_markdown(leaderboard(records, min_coverage=0.25))
+    cells = json.loads(to_json(board))["cells"]
+    assert cells["a"]["t1"]["coverage"] == 0.27 and cells["a"]["t2"]["status"] == "error"
+    assert "| **0.900** |" in to_markdown(build_board(records, min_coverage=0.25))
 
 
 def test_interrupted_run_keeps_finished_records(tmp_path: Path, registry, cache_dir) -> None:

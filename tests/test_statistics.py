@@ -62,3 +62,17 @@ def test_v_measure_and_purity_equal_scikit_learn(seed) -> None:
     assert purity(labels, clusters) == table.max(axis=0).sum() / table.sum()
     assert v_measure(labels, np.zeros(200)) == metrics.v_measure_score(labels, np.zeros(200))
     assert v_measure(np.zeros(200), clusters) == metrics.v_measure_score(np.zeros(200), clusters)
+
+
+@pytest.mark.parametrize("spec", ["essli2008:seeds=3", "bbc-clustering:seeds=2"])
+def test_vectorised_clustering_scores_equal_one_at_a_time(spec, registry, context, glove) -> None:
+    from embbench.api import Task
+
+    task = registry.make_task(spec)
+    task.load(context)
+    items = task.evaluate(glove).items
+    covered = {k: v[items["covered"]] for k, v in items.items()}
+    chunk = next(resamples(len(covered["id"]), rounds=40, seed=5))
+    vectorised = task.score_resamples(covered, chunk)
+    one_at_a_time = Task.score_resamples(task, covered, chunk)  # the generic loop over score_items
+    np.testing.assert_allclose(vectorised, one_at_a_time, rtol=1e-12)

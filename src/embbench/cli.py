@@ -220,7 +220,9 @@ def reproduce(
 
 @app.command("leaderboard")
 def leaderboard_command(
-    results: Annotated[Path, typer.Option(help="folder of result records")] = Path("results"),
+    results: Annotated[
+        list[Path] | None, typer.Option(help="folder of result records (repeat to merge folders) [default: results]")
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="folder to write leaderboard.<ext> into")] = Path(
         "leaderboards"
     ),
@@ -228,14 +230,53 @@ def leaderboard_command(
         str, typer.Option("--format", help="comma-separated: md,csv,json,html,latex")
     ] = "md,csv,json,html",
     min_coverage: MinCoverage = MIN_COVERAGE,
+    ci: Annotated[bool, typer.Option("--ci", help="show each score's 95% interval in the Markdown table")] = False,
+    screenshot: Annotated[
+        bool, typer.Option(help="also save leaderboard.png of the HTML page (needs Playwright and Chromium)")
+    ] = False,
 ) -> None:
-    """Write a providers x tasks table of main scores with a mean-rank column."""
+    """Publish a leaderboard: family means, Borda count, mean rank with its 95% rank interval, the bias rank
+    apart, intervals, paired tests against each task's best, a common-items view, and an interactive page."""
     from embbench.leaderboard import write_leaderboard
 
+    records = [record for folder in results or [Path("results")] for record in load_records(folder)]
     formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
-    paths = write_leaderboard(load_records(results), out_dir, formats_asked, min_coverage)
-    for path in paths:
+    for path in write_leaderboard(records, out_dir, formats_asked, min_coverage, ci=ci):
         out.print(f"wrote {path}")
+    if screenshot:
+        from embbench.publish.screenshot import screenshot as take
+
+        if "html" not in formats_asked:
+            raise EmbbenchError("a screenshot needs the html format", "--screenshot")
+        out.print(f"wrote {take(out_dir / 'leaderboard.html', out_dir / 'leaderboard.png')}")
+
+
+@app.command()
+def compare(
+    base: Annotated[Path, typer.Argument(help="results folder of the baseline")],
+    new: Annotated[Path | None, typer.Argument(help="results folder to compare with it")] = None,
+    providers: Annotated[
+        tuple[str, str] | None, typer.Option(help="compare two providers of one folder: BASE NEW (labels)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    fail_on_regression: Annotated[
+        bool, typer.Option(help="exit 1 when NEW is significantly worse than BASE on any task")
+    ] = False,
+) -> None:
+    """Per task: the delta of NEW against BASE on the items both scored, its 95% interval, the paired one-sided
+    p that NEW is worse (Holm over tasks) and a regression flag."""
+    from embbench.publish.compare import compare as compare_records
+    from embbench.publish.compare import to_markdown
+
+    if (new is None) == (providers is None):
+        raise EmbbenchError("give two results folders (BASE NEW), or one folder and --providers A B", "compare")
+    rows = compare_records(load_records(base), load_records(new) if new else [], providers)
+    print(json.dumps(rows, indent=2, default=str) if as_json else to_markdown(rows))
+    regressions = [f"{r['provider']} × {r['task']}" for r in rows if r["regression"]]
+    if regressions:
+        err.print(f"{len(regressions)} regression(s): {', '.join(regressions)}")
+        if fail_on_regression:
+            raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:

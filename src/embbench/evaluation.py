@@ -150,6 +150,7 @@ def new_record(provider: Planned, task: Planned, **fields: Any) -> Record:
         provider_inputs=provider.inputs,
         task=task.spec.name,
         task_label=task.label,
+        task_type=type(task.obj).name,
         task_config=task.config,
         task_version=type(task.obj).version,
         main_score=task.obj.main_score,

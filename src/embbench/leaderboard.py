@@ -1,169 +1,149 @@
-"""Leaderboards: a providers x tasks pivot of main scores with a mean-rank column, in several formats."""
+"""Leaderboards in several formats, all from one ``Board`` (see ``embbench.publish.board``).
+
+Markdown, CSV and LaTeX are tables of main scores with family means, Borda count, mean rank with its 95% rank
+interval, and the bias rank; JSON carries everything (intervals, coverage, p-values, the common-items view,
+metadata); HTML is one self-contained interactive page.
+"""
 
 from __future__ import annotations
 
-import html
+import csv
+import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
+from embbench.atomic import atomic_write
 from embbench.errors import EmbbenchError
+from embbench.plugins import Registry
+from embbench.publish.board import FAMILY_ORDER, Board, Cell, build_board
 from embbench.results import MIN_COVERAGE, Record
 
-MEAN_RANK = "mean rank"
 FORMATS = ("md", "csv", "json", "html", "latex")
+SUFFIX = {"md": "md", "csv": "csv", "json": "json", "html": "html", "latex": "tex"}
+LOW_MARK, TIER_MARK = "*", "†"
+CSV_COLUMNS = ("provider", "task", "family", "metric", "higher_is_better", "score", "ci_low", "ci_high", "coverage",
+               "p_vs_best", "top_tier", "common_score", "mean_rank", "borda", "bias_rank")  # fmt: skip
 
 
-LOW_MARK = "*"
+def cell_text(board: Board, cell: Cell | None, ci: bool = False, digits: int = 3, bold: str = "**") -> str:
+    """A score as text: ``–`` for none, bold for the task's best, † for the top tier (not significantly worse than
+    the best), * for a score on too few of its items, and the interval with ``ci``."""
+    if cell is None or cell.score is None:
+        return "–"
+    text = f"{cell.score:.{digits}f}"
+    if cell.best:
+        text = f"{bold}{text}{bold}"
+    elif cell.top_tier:
+        text += TIER_MARK
+    if cell.record.coverage is not None and cell.record.coverage < board.min_coverage:
+        text += LOW_MARK
+    if ci and cell.record.ci95:
+        low, high = cell.record.ci95
+        text += f" [{low:.{digits}f}, {high:.{digits}f}]"
+    return text
 
 
-@dataclass(frozen=True)
-class Leaderboard:
-    """Main scores (providers x tasks, plus mean rank) and the coverage behind each score."""
-
-    scores: pd.DataFrame
-    coverage: pd.DataFrame
-    min_coverage: float = MIN_COVERAGE
-
-    def cells(self, digits: int = 3) -> pd.DataFrame:
-        """Scores as text: ``–`` where there is none, ``*`` after a score that covers too few of its items."""
-        text = self.scores.map(lambda v: "–" if pd.isna(v) else f"{v:.{digits}f}")
-        low = self.coverage.reindex_like(self.scores).lt(self.min_coverage) & self.scores.notna()
-        return text.where(~low, text + LOW_MARK)
-
-    def footnote(self) -> str:
-        return (
-            f"{LOW_MARK} scored on fewer than {self.min_coverage:.0%} of the task's items (coverage is in each record);"
-            " – no score. Mean rank over the tasks each provider has a score for (lower is better)."
-        )
+def _rank_text(value: float | None, interval: list[int] | None = None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}" + (f" [{interval[0]}–{interval[1]}]" if interval else "")
 
 
-def check_unique_cells(records: list[Record]) -> None:
-    """Two records for one (provider label, task label) cell are an error naming both files, never a silent pick."""
-    seen: dict[tuple[str, str], Record] = {}
-    for record in records:
-        cell = (record.provider_label, record.task_label)
-        if cell in seen:
-            other = seen[cell]
-            same = "the same configuration" if other.key == record.key else "different configurations"
-            raise EmbbenchError(
-                f"two records of {cell[0]} × {cell[1]} ({same}): {other.path or other.key} and"
-                f" {record.path or record.key}; remove one, or rerun them together so their labels differ"
-            )
-        seen[cell] = record
+def table(board: Board, ci: bool = False, bold: str = "**") -> tuple[list[str], list[list[str]]]:
+    """Header and rows shared by the Markdown and LaTeX writers."""
+    families = [f for f in FAMILY_ORDER if f != "bias" and any(f in a["families"] for a in board.aggregates.values())]
+    quality = [c for c in board.columns if not c.bias]
+    bias = [c for c in board.columns if c.bias]
+    header = ["provider", "mean rank [95% interval] ↓", "Borda ↑", *(f"{f} mean" for f in families),
+              *(c.header for c in quality), "bias rank ↓", *(c.header for c in bias)]  # fmt: skip
+    rows = []
+    for p in board.providers:
+        a = board.aggregates[p]
+        cells = {c.task: cell_text(board, board.cell(p, c.task), ci, bold=bold) for c in board.columns}
+        means = [f"{a['families'][f]:.3f}" if f in a["families"] else "–" for f in families]
+        ranks = [_rank_text(a["mean_rank"], a["rank_interval"]), str(a["borda"])]
+        rows.append([p, *ranks, *means, *(cells[c.task] for c in quality), _rank_text(a["bias_rank"])]
+                    + [cells[c.task] for c in bias])  # fmt: skip
+    return header, rows
 
 
-def leaderboard(records: list[Record], min_coverage: float = MIN_COVERAGE) -> Leaderboard:
-    """Providers (rows) x tasks (columns) of main scores, plus the mean rank over each provider's tasks.
-
-    Ranks are per task (1 = best, ties share the lower rank), in each task's own direction.
-    """
-    check_unique_cells(records)
-    rows = [(r.provider_label, r.task_label, r.main_value, r.higher_is_better, r.coverage) for r in records]
-    if not rows:
-        raise EmbbenchError("no result records to tabulate")
-    frame = pd.DataFrame(rows, columns=["provider", "task", "score", "higher", "coverage"])
-    providers, tasks = sorted(frame["provider"].unique()), sorted(frame["task"].unique())
-
-    def table(values: str) -> pd.DataFrame:
-        wide = frame.pivot_table(index="provider", columns="task", values=values, aggfunc="first", dropna=False)
-        return wide.reindex(index=providers, columns=tasks)
-
-    scores = table("score")
-    direction = frame.groupby("task")["higher"].first()
-    ranks = pd.DataFrame({t: scores[t].rank(ascending=not direction[t], method="min") for t in tasks})
-    scores[MEAN_RANK] = ranks.mean(axis=1)
-    scores = scores.sort_values(MEAN_RANK, na_position="last")
-    return Leaderboard(scores, table("coverage").reindex(index=scores.index), min_coverage)
-
-
-def to_markdown(board: Leaderboard) -> str:
-    cells = board.cells()
-    header = ["provider", *cells.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * len(cells.columns)) + "|"]
-    for provider, row in cells.iterrows():
-        lines.append("| " + " | ".join([str(provider), *row]) + " |")
-    return "\n".join(lines) + f"\n\n{board.footnote()}\n"
-
-
-def to_html(board: Leaderboard) -> str:
-    """One static HTML file (inline CSS, no scripts, no server)."""
-    cells = board.cells()
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in ["provider", *cells.columns])
-    body = "".join(
-        "<tr><th>" + html.escape(str(p)) + "</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
-        for p, row in cells.iterrows()
-    )
-    style = (
-        "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
-        "th,td{border:1px solid #ccc;padding:.3em .6em}td{text-align:right;font-variant-numeric:tabular-nums}"
-        "thead th{background:#f3f3f3}"
-    )
+def footnote(board: Board) -> str:
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>embbench leaderboard</title><style>{style}</style>"
-        f"</head><body><h1>embbench leaderboard</h1><p>Main score of each task.</p><table><thead><tr>{head}</tr>"
-        f"</thead><tbody>{body}</tbody></table><p>{html.escape(board.footnote())}</p></body></html>\n"
+        f"Bold: the task's best; {TIER_MARK}: not significantly worse than the best (one-sided paired test on the items"
+        f" both scored, Holm-corrected per task, α = 0.05); {LOW_MARK}: scored on fewer than"
+        f" {board.min_coverage:.0%} of the task's items; –: no score. Mean rank over the quality tasks each provider"
+        " has a score for, with its 95% interval of places (bootstrap over items and tasks); bias tasks (lower is"
+        " less biased) are ranked apart and never enter the quality rank."
     )
+
+
+def to_markdown(board: Board, ci: bool = False) -> str:
+    header, rows = table(board, ci)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + f"\n\n{footnote(board)}\n"
+
+
+def to_csv(board: Board) -> str:
+    """One row per (provider, task) with every number, plus the provider's aggregates."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for p in board.providers:
+        a = board.aggregates[p]
+        for column in board.columns:
+            cell = board.cell(p, column.task)
+            if cell is None:
+                continue
+            ci = cell.record.ci95 or [None, None]
+            writer.writerow([p, column.task, column.family, column.metric, column.higher_is_better, cell.score, *ci,
+                             cell.record.coverage, cell.p_vs_best, cell.top_tier, cell.common_score, a["mean_rank"],
+                             a["borda"], a["bias_rank"]])  # fmt: skip
+    return buffer.getvalue()
+
+
+def to_json(board: Board) -> str:
+    return json.dumps(board.to_dict(), indent=1, default=str) + "\n"
 
 
 def _latex_escape(text: str) -> str:
     for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                          ("$", r"\$"), ("{", r"\{"), ("}", r"\}")):  # fmt: skip
+                          ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("†", r"$^\dagger$"), ("↑", r"$\uparrow$"),
+                          ("↓", r"$\downarrow$"), ("–", "--"), ("**", "")):  # fmt: skip
         text = text.replace(char, escaped)
     return text
 
 
-def to_latex(board: Leaderboard) -> str:
-    cells = board.cells()
-    header = " & ".join(_latex_escape(str(c)) for c in ["provider", *cells.columns])
-    rows = [" & ".join([_latex_escape(str(p)), *row]) + r" \\" for p, row in cells.iterrows()]
-    spec = "l" + "r" * len(cells.columns)
-    return "\n".join([rf"\begin{{tabular}}{{{spec}}}", r"\toprule", header + r" \\", r"\midrule", *rows,
-                      r"\bottomrule", r"\end{tabular}", f"% {board.footnote()}", ""])  # fmt: skip
+def to_latex(board: Board) -> str:
+    header, rows = table(board, bold="")
+    lines = [rf"\begin{{tabular}}{{l{'r' * (len(header) - 1)}}}", r"\toprule",
+             " & ".join(_latex_escape(h) for h in header) + r" \\", r"\midrule",
+             *(" & ".join(_latex_escape(v) for v in row) + r" \\" for row in rows),
+             r"\bottomrule", r"\end{tabular}", f"% {footnote(board)}", ""]  # fmt: skip
+    return "\n".join(lines)
 
 
-def _number(value: object) -> float | None:
-    return None if pd.isna(value) else float(value)
+def to_html(board: Board) -> str:
+    from embbench.publish.page import render_page
+
+    return render_page(board.to_dict(), footnote(board))
 
 
-def to_json(board: Leaderboard) -> str:
-    """One object per provider: the task scores and mean rank, and ``coverage`` (task -> items scored / items)."""
-    data = [
-        {
-            "provider": p,
-            **{c: _number(v) for c, v in row.items()},
-            "coverage": {t: _number(v) for t, v in board.coverage.loc[p].items()},
-        }
-        for p, row in board.scores.iterrows()
-    ]
-    return json.dumps(data, indent=2) + "\n"
-
-
-WRITERS: dict[str, Callable[[Leaderboard], str]] = {
-    "md": to_markdown,
-    "csv": lambda board: board.scores.to_csv(float_format="%.6g"),
-    "json": to_json,
-    "html": to_html,
-    "latex": to_latex,
-}
-SUFFIX = {"md": "md", "csv": "csv", "json": "json", "html": "html", "latex": "tex"}
+WRITERS: dict[str, Callable[[Board], str]] = {
+    "md": to_markdown, "csv": to_csv, "json": to_json, "html": to_html, "latex": to_latex,
+}  # fmt: skip
 
 
 def write_leaderboard(
-    records: list[Record], out_dir: Path, formats: list[str], min_coverage: float = MIN_COVERAGE
+    records: list[Record], out_dir: Path, formats: list[str], min_coverage: float = MIN_COVERAGE, ci: bool = False
 ) -> list[Path]:
     """Write ``leaderboard.<ext>`` in each format; returns the paths written."""
+    if not formats:
+        raise EmbbenchError("no format given (choose from md, csv, json, html, latex)", "--format")
     for fmt in formats:
         if fmt not in WRITERS:
             raise EmbbenchError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})", "--format")
-    board = leaderboard(records, min_coverage)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt in formats:
-        path = out_dir / f"leaderboard.{SUFFIX[fmt]}"
-        path.write_text(WRITERS[fmt](board), encoding="utf-8")
-        paths.append(path)
-    return paths
+    board = build_board(records, min_coverage, Registry.load())
+    writers = {**WRITERS, "md": lambda b: to_markdown(b, ci)}
+    return [atomic_write(out_dir / f"leaderboard.{SUFFIX[fmt]}", writers[fmt](board)) for fmt in formats]

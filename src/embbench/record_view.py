@@ -6,16 +6,15 @@ from typing import Any
 
 import pandas as pd
 
-from embbench.results import Record, read_items
+from embbench.results import Record, read_items, readable_columns
 
 SUMMARY = ("provider_label", "task_label", "status", "error", "main_score", "main_value", "ci95", "tolerance",
            "coverage", "n_items", "n_scored", "provider_version", "task_version", "provider_inputs", "dataset_sha256",
            "items_file", "created")  # fmt: skip
-HIDDEN_COLUMNS = ("covered", "scored")
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    shown = frame.drop(columns=[c for c in frame.columns if c in HIDDEN_COLUMNS or c.startswith(("cluster_", "bleu_"))])
+    shown = frame[readable_columns(frame.columns)]
     return [
         {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()} for row in shown.to_dict("records")
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +44,7 @@ class Record(BaseModel):
     provider_inputs: dict[str, str] = Field(default_factory=dict)
     task: str
     task_label: str
+    task_type: str | None = None
     task_config: dict[str, Any]
     task_version: int | None = None
     status: Status
@@ -98,6 +100,11 @@ def staleness(old: Record, expected: Record) -> str | None:
     if changed:
         return f"stale: {', '.join(changed)} changed"
     return None
+
+
+def readable_columns(names: Iterable[str]) -> list[str]:
+    """The item columns worth showing a reader (not the masks, per-seed clusters or BLEU statistics)."""
+    return [n for n in names if n not in ("covered", "scored") and not n.startswith(("cluster_", "bleu_stat_"))]
 
 
 def items_frame(items: Items) -> Any:

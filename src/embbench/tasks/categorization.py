@@ -16,8 +16,10 @@ from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import (
     cluster_columns,
     clustering_scores,
+    contingency_tables,
     embed_words_checked,
     misfit,
+    purities,
     purity,
     read_labelled,
     seed_columns,
@@ -87,6 +89,10 @@ class Categorization(FileTask[CategorizationOptions]):
 
     def score_items(self, items: Items) -> float | None:
         return float(np.mean([purity(items["category"], column) for column in seed_columns(items)]))
+
+    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
+        runs = [purities(contingency_tables(items["category"], column, resamples)) for column in seed_columns(items)]
+        return np.mean(runs, axis=0)
 
 
 @hookimpl

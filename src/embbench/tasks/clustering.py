@@ -15,12 +15,14 @@ from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import (
     cluster_columns,
+    contingency_tables,
     embed_checked,
     misfit,
     seed_columns,
     seed_error,
     seed_runs,
     v_measure,
+    v_measures,
 )
 from embbench.tasks.text_tasks import check_classes, read_texts
 
@@ -70,6 +72,10 @@ class Clustering(FileTask[ClusteringOptions]):
 
     def score_items(self, items: Items) -> float | None:
         return float(np.mean([v_measure(items["label"], column) for column in seed_columns(items)]))
+
+    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
+        runs = [v_measures(contingency_tables(items["label"], column, resamples)) for column in seed_columns(items)]
+        return np.mean(runs, axis=0)
 
 
 @hookimpl

@@ -80,49 +80,58 @@ def single_threaded() -> Any:
     return threadpool_limits(limits=1)
 
 
-def contingency(labels: np.ndarray, clusters: np.ndarray) -> np.ndarray:
-    """(classes x clusters) counts of items; labels and clusters may be any values."""
+def contingency_tables(labels: np.ndarray, clusters: np.ndarray, resamples: np.ndarray | None = None) -> np.ndarray:
+    """(resamples x classes x clusters) counts of items, for each row of ``resamples`` (indices into the items;
+    all items once when None). Labels and clusters may be any values."""
     _, label_codes = np.unique(labels, return_inverse=True)
     _, cluster_codes = np.unique(clusters, return_inverse=True)
-    n_clusters = int(cluster_codes.max()) + 1 if len(cluster_codes) else 0
-    counts = np.bincount(
-        label_codes * n_clusters + cluster_codes, minlength=(label_codes.max(initial=-1) + 1) * n_clusters
-    )
-    return counts.reshape(-1, n_clusters) if n_clusters else np.zeros((0, 0), dtype=np.int64)
+    n_labels, n_clusters = int(label_codes.max(initial=-1)) + 1, int(cluster_codes.max(initial=-1)) + 1
+    rows = np.arange(len(labels))[None, :] if resamples is None else resamples
+    cell = (label_codes * n_clusters + cluster_codes)[rows] + (np.arange(len(rows)) * n_labels * n_clusters)[:, None]
+    counts = np.bincount(cell.ravel(), minlength=len(rows) * n_labels * n_clusters)
+    return counts.reshape(len(rows), n_labels, n_clusters).astype(np.float64)
+
+
+def purities(tables: np.ndarray) -> np.ndarray:
+    """Purity of each contingency table: the share of items in their cluster's majority class."""
+    return tables.max(axis=1).sum(axis=1) / tables.sum(axis=(1, 2))
+
+
+def _entropies(counts: np.ndarray) -> np.ndarray:
+    """Entropy of each row of counts (natural log)."""
+    p = counts / counts.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.where(p > 0, p * np.log(p), 0.0).sum(axis=1)
+
+
+def _conditional_entropies(tables: np.ndarray, axis: int) -> np.ndarray:
+    """Conditional entropy of each table given the margin summed over ``axis`` (1: H(class | cluster))."""
+    total = tables.sum(axis=(1, 2))[:, None, None]
+    given = tables.sum(axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(tables > 0, tables / total * np.log(tables / given), 0.0)
+    return -terms.sum(axis=(1, 2))
+
+
+def v_measures(tables: np.ndarray) -> np.ndarray:
+    """V-measure (Rosenberg & Hirschberg 2007, as scikit-learn's ``v_measure_score``) of each contingency table."""
+    h_class, h_cluster = _entropies(tables.sum(axis=2)), _entropies(tables.sum(axis=1))
+    conditional_class, conditional_cluster = _conditional_entropies(tables, 1), _conditional_entropies(tables, 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        homogeneity = np.where(h_class > 0, 1.0 - conditional_class / h_class, 1.0)
+        completeness = np.where(h_cluster > 0, 1.0 - conditional_cluster / h_cluster, 1.0)
+        total = homogeneity + completeness
+        return np.where(total > 0, 2.0 * homogeneity * completeness / total, 0.0)
 
 
 def purity(labels: np.ndarray, clusters: np.ndarray) -> float:
     """Fraction of items whose cluster's majority label is their own label."""
-    table = contingency(labels, clusters)
-    return float(table.max(axis=0).sum() / table.sum())
-
-
-def _entropy(counts: np.ndarray) -> float:
-    counts = counts[counts > 0]
-    p = counts / counts.sum()
-    return float(-(p * np.log(p)).sum())
-
-
-def _conditional_entropy(table: np.ndarray) -> float:
-    """H(rows | columns) of a contingency table."""
-    total = table.sum()
-    columns = table.sum(axis=0)
-    nonzero = table > 0
-    return float(
-        -(table[nonzero] / total * np.log(table[nonzero] / np.broadcast_to(columns, table.shape)[nonzero])).sum()
-    )
+    return float(purities(contingency_tables(labels, clusters))[0])
 
 
 def v_measure(labels: np.ndarray, clusters: np.ndarray) -> float:
-    """V-measure (Rosenberg & Hirschberg 2007), as scikit-learn's ``v_measure_score``, from one contingency table."""
-    if len(labels) == 0:
-        return 1.0
-    table = contingency(labels, clusters)
-    h_class, h_cluster = _entropy(table.sum(axis=1)), _entropy(table.sum(axis=0))
-    homogeneity = 1.0 - _conditional_entropy(table) / h_class if h_class else 1.0
-    completeness = 1.0 - _conditional_entropy(table.T) / h_cluster if h_cluster else 1.0
-    total = homogeneity + completeness
-    return 2.0 * homogeneity * completeness / total if total else 0.0
+    """V-measure of one clustering (1.0 for no items, as scikit-learn)."""
+    return float(v_measures(contingency_tables(labels, clusters))[0]) if len(labels) else 1.0
 
 
 def clustering_scores(labels: np.ndarray, clusters: np.ndarray) -> dict[str, float]:

@@ -1,0 +1,1 @@
+"""Publishing leaderboards: families and ranks, intervals, paired significance, common items, pages."""

@@ -1,0 +1,134 @@
+// The embbench leaderboard page: renders the board JSON embedded in the page (no network, works from file://).
+const D = JSON.parse(document.getElementById('board-data').textContent);
+const quality = D.columns.filter(c => c.family !== 'bias'), bias = D.columns.filter(c => c.family === 'bias');
+const families = [...new Set(D.columns.map(c => c.family))];
+let view = 'all', family = 'all', sortKey = 'mean_rank', sortAsc = true;
+const fmt = (v, d = 3) => v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toFixed(d);
+const esc = s => String(s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
+function cell(p, t) { return (D.cells[p] || {})[t]; }
+function shown(c) { return !c ? null : (view === 'common' ? c.common_score : c.score); }
+function value(p, key) {
+  const a = D.aggregates[p];
+  if (key === 'mean_rank') return a.mean_rank; if (key === 'borda') return a.borda; if (key === 'bias_rank') return a.bias_rank;
+  if (key === 'provider') return p; return shown(cell(p, key));
+}
+function columnsShown() { return D.columns.filter(c => family === 'all' || c.family === family); }
+function tooltip(c, col) {
+  if (!c || c.score === null) return c && c.error ? c.status + ': ' + c.error : 'no score';
+  const parts = [];
+  if (c.ci95) parts.push('95% CI [' + fmt(c.ci95[0]) + ', ' + fmt(c.ci95[1]) + ']');
+  parts.push('coverage ' + fmt(100 * c.coverage, 1) + '% (' + c.n_scored + ' of ' + c.n_items + ' items)');
+  if (c.best) parts.push('best on this task');
+  else if (c.p_vs_best !== null) parts.push('p vs best = ' + fmt(c.p_vs_best, 4) + ' (' + col.test + ', Holm)');
+  if (c.common_score !== null) parts.push('on the ' + col.common_items + ' common items: ' + fmt(c.common_score));
+  return parts.join(' · ');
+}
+function render() {
+  const cols = columnsShown();
+  const head = ['<th data-key="provider">provider</th>', '<th data-key="mean_rank" class="agg">mean rank<small>95% interval ↓</small></th>',
+    '<th data-key="borda" class="agg">Borda<small>↑</small></th>', '<th data-key="bias_rank" class="agg">bias rank<small>↓</small></th>']
+    .concat(cols.map(c => '<th data-key="' + esc(c.task) + '" data-family="' + esc(c.family) + '">' + esc(c.task) +
+      '<small>' + esc(c.metric) + ' ' + (c.higher_is_better ? '↑' : '↓') + ' · ' + esc(c.family) + '</small></th>'));
+  const rows = [...D.providers].sort((a, b) => {
+    const va = value(a, sortKey), vb = value(b, sortKey);
+    if (va === null || va === undefined) return 1; if (vb === null || vb === undefined) return -1;
+    const r = typeof va === 'string' ? va.localeCompare(vb) : va - vb; return sortAsc ? r : -r;
+  });
+  const body = rows.map(p => {
+    const a = D.aggregates[p];
+    const aggs = '<td class="agg" data-key="mean_rank">' + fmt(a.mean_rank, 2) + (a.rank_interval ? ' [' + a.rank_interval[0] + '–' + a.rank_interval[1] + ']' : '') +
+      '</td><td class="agg">' + a.borda + '</td><td class="agg">' + fmt(a.bias_rank, 2) + '</td>';
+    const tds = cols.map(col => {
+      const c = cell(p, col.task), v = shown(c);
+      if (v === null || v === undefined) return '<td class="none" title="' + esc(tooltip(c, col)) + '">–</td>';
+      const cls = [c.best && view === 'all' ? 'best' : '', c.top_tier && !c.best && view === 'all' ? 'tier' : '',
+        c.coverage < D.min_coverage && view === 'all' ? 'low' : ''].join(' ').trim();
+      return '<td class="' + cls + '" data-provider="' + esc(p) + '" data-task="' + esc(col.task) + '" title="' + esc(tooltip(c, col)) + '">' + fmt(v) + '</td>';
+    }).join('');
+    return '<tr data-provider="' + esc(p) + '"><th>' + esc(p) + '</th>' + aggs + tds + '</tr>';
+  }).join('');
+  document.getElementById('board').innerHTML = '<thead><tr>' + head.join('') + '</tr></thead><tbody>' + body + '</tbody>';
+  document.querySelectorAll('#board thead th').forEach(th => {
+    if (th.dataset.key === sortKey) th.classList.add(sortAsc ? 'sorted-asc' : 'sorted-desc');
+    th.addEventListener('click', () => {
+      const key = th.dataset.key, col = D.columns.find(c => c.task === key);
+      if (sortKey === key) sortAsc = !sortAsc; else { sortKey = key; sortAsc = col ? !col.higher_is_better : key !== 'borda'; }
+      render();
+    });
+  });
+  document.querySelectorAll('#board td[data-task]').forEach(td => td.addEventListener('click', () => details(td.dataset.provider, td.dataset.task)));
+}
+function kv(obj) {
+  return '<table>' + Object.entries(obj || {}).map(([k, v]) => '<tr><th>' + esc(k) + '</th><td>' +
+    esc(typeof v === 'number' ? fmt(v, 4) : JSON.stringify(v)) + '</td></tr>').join('') + '</table>';
+}
+function details(p, t) {
+  const c = cell(p, t), col = D.columns.find(x => x.task === t), box = document.getElementById('details');
+  const main = Object.fromEntries(Object.entries(c.scores).filter(([k]) => !k.includes('/')));
+  const sections = Object.fromEntries(Object.entries(c.scores).filter(([k]) => k.includes('/')));
+  box.innerHTML = '<button class="close" aria-label="close">×</button><h3>' + esc(p) + ' × ' + esc(t) + '</h3>' +
+    '<p><span data-field="score">' + fmt(c.score, 4) + '</span> ' + esc(col.metric) + ' (' + (col.higher_is_better ? 'higher' : 'lower') +
+    ' is better); 95% CI <span data-field="ci">' + (c.ci95 ? fmt(c.ci95[0], 4) + ' – ' + fmt(c.ci95[1], 4) : '–') + '</span>; coverage ' +
+    c.n_scored + ' / ' + c.n_items + '; ' + (c.best ? '<span data-field="p">the best on this task</span>' :
+    'p vs best <span data-field="p">' + fmt(c.p_vs_best, 4) + '</span> (' + esc(col.test) + ', Holm)') + '; on common items ' + fmt(c.common_score, 4) + '; tolerance ' + fmt(c.tolerance, 4) + '</p>' +
+    '<h4>scores</h4>' + kv(main) + (Object.keys(sections).length ? '<h4>per section / per test</h4>' + kv(sections) : '') +
+    '<h4>protocol</h4>' + kv(col.config) + '<h4>provenance</h4>' + kv(c.provenance) +
+    (c.hardest && c.hardest.length ? '<h4>hardest items</h4>' + '<table><tr>' + Object.keys(c.hardest[0]).map(k => '<th>' + esc(k) + '</th>').join('') + '</tr>' + c.hardest.map(r => '<tr>' +
+      Object.values(r).map(v => '<td>' + esc(typeof v === 'number' ? fmt(v, 4) : v) + '</td>').join('') + '</tr>').join('') + '</table>' : '') +
+    '<p class="note">record: ' + esc(c.record) + '</p>';
+  box.classList.remove('hidden');
+  box.querySelector('.close').addEventListener('click', () => box.classList.add('hidden'));
+  box.scrollIntoView({block: 'nearest'});
+}
+function svg(w, h, inner) { return '<svg viewBox="0 0 ' + w + ' ' + h + '" role="img">' + inner + '</svg>'; }
+function scatter(points, xl, yl) {
+  const w = 360, h = 240, m = 40, xs = points.map(p => p.x), ys = points.map(p => p.y);
+  if (!points.length) return svg(w, h, '<text x="10" y="20">no data</text>');
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const sx = x => m + (x1 === x0 ? 0.5 : (x - x0) / (x1 - x0)) * (w - 2 * m), sy = y => h - m - (y1 === y0 ? 0.5 : (y - y0) / (y1 - y0)) * (h - 2 * m);
+  return svg(w, h, '<line x1="' + m + '" y1="' + (h - m) + '" x2="' + (w - m) + '" y2="' + (h - m) + '" stroke="#888"/>' +
+    '<line x1="' + m + '" y1="' + m + '" x2="' + m + '" y2="' + (h - m) + '" stroke="#888"/>' +
+    '<text x="' + w / 2 + '" y="' + (h - 8) + '" text-anchor="middle">' + esc(xl) + '</text>' +
+    '<text x="12" y="' + h / 2 + '" transform="rotate(-90 12 ' + h / 2 + ')" text-anchor="middle">' + esc(yl) + '</text>' +
+    points.map(p => '<circle cx="' + sx(p.x) + '" cy="' + sy(p.y) + '" r="4" fill="#0969da"><title>' + esc(p.label) + '</title></circle>' +
+      '<text x="' + (sx(p.x) + 5) + '" y="' + (sy(p.y) - 5) + '">' + esc(p.label) + '</text>').join(''));
+}
+function plots() {
+  const cw = 22, lw = 150, th = 90, rows = D.providers, cols = quality;
+  let heat = '';
+  rows.forEach((p, i) => {
+    heat += '<text x="' + (lw - 4) + '" y="' + (th + i * cw + 15) + '" text-anchor="end">' + esc(p) + '</text>';
+    cols.forEach((c, j) => {
+      const scores = rows.map(q => (cell(q, c.task) || {}).score).filter(v => v !== null && v !== undefined);
+      const v = (cell(p, c.task) || {}).score;
+      let fill = '#eee', rank = '';
+      if (v !== null && v !== undefined) {
+        rank = 1 + scores.filter(s => c.higher_is_better ? s > v : s < v).length;
+        const f = scores.length > 1 ? (rank - 1) / (scores.length - 1) : 0; fill = 'hsl(' + (120 - 120 * f) + ',60%,55%)';
+      }
+      heat += '<rect x="' + (lw + j * cw) + '" y="' + (th + i * cw) + '" width="' + (cw - 2) + '" height="' + (cw - 2) + '" fill="' + fill +
+        '"><title>' + esc(p) + ' × ' + esc(c.task) + (rank ? ': rank ' + rank : ': no score') + '</title></rect>';
+    });
+  });
+  cols.forEach((c, j) => heat += '<text transform="translate(' + (lw + j * cw + 12) + ',' + (th - 4) + ') rotate(-60)">' + esc(c.task) + '</text>');
+  const heatSvg = svg(lw + cols.length * cw + 10, th + rows.length * cw + 10, heat);
+  const qb = rows.filter(p => D.aggregates[p].mean_rank !== null && D.aggregates[p].bias_rank !== null)
+    .map(p => ({x: D.aggregates[p].mean_rank, y: D.aggregates[p].bias_rank, label: p}));
+  const dims = rows.filter(p => D.metadata[p].dim && D.aggregates[p].mean_rank !== null)
+    .map(p => ({x: Math.log2(D.metadata[p].dim), y: D.aggregates[p].mean_rank, label: p}));
+  document.getElementById('plots').innerHTML =
+    '<figure id="plot-heatmap">' + heatSvg + '<figcaption>Rank per quality task (green: best)</figcaption></figure>' +
+    '<figure id="plot-bias">' + scatter(qb, 'mean quality rank (lower is better)', 'bias rank (lower is less biased)') + '<figcaption>Quality against bias</figcaption></figure>' +
+    '<figure id="plot-dim">' + scatter(dims, 'log2 dimension', 'mean quality rank') + '<figcaption>Mean rank against dimension</figcaption></figure>';
+}
+function metadata() {
+  const keys = [...new Set(Object.values(D.metadata).flatMap(m => Object.keys(m)))];
+  document.getElementById('metadata').innerHTML = '<thead><tr><th>provider</th>' + keys.map(k => '<th>' + esc(k) + '</th>').join('') +
+    '</tr></thead><tbody>' + D.providers.map(p => '<tr><th>' + esc(p) + '</th>' + keys.map(k => '<td>' +
+    esc(D.metadata[p][k] === undefined ? '–' : typeof D.metadata[p][k] === 'number' ? Number(D.metadata[p][k]).toLocaleString('en') : D.metadata[p][k]) + '</td>').join('') + '</tr>').join('') + '</tbody>';
+}
+const select = document.getElementById('family');
+select.innerHTML = '<option value="all">all families</option>' + families.map(f => '<option value="' + esc(f) + '">' + esc(f) + '</option>').join('');
+select.addEventListener('change', () => { family = select.value; render(); });
+document.querySelectorAll('input[name=view]').forEach(r => r.addEventListener('change', () => { view = r.value; render(); }));
+render(); plots(); metadata();

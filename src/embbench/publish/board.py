@@ -1,0 +1,337 @@
+"""The published board: cells with intervals, paired significance against each task's best, a common-items
+view, family aggregates, Borda counts, mean ranks with bootstrap rank intervals, and provider metadata.
+
+Built from records and their per-item outputs. Quality tasks (higher or lower is better, as each declares) are
+ranked together; bias tasks (lower is less biased) form their own group and never enter the quality rank.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from embbench.api import Items, Task
+from embbench.config import Spec
+from embbench.errors import EmbbenchError
+from embbench.evaluation import scored_rows, take
+from embbench.plugins import Registry
+from embbench.publish.significance import holm, mcnemar_exact, paired_bootstrap, spearman_williams
+from embbench.results import MIN_COVERAGE, Record, read_items, readable_columns
+
+FAMILIES = {"word-similarity": "word similarity", "analogy": "analogy", "categorization": "categorization",
+            "clustering": "clustering", "classification": "classification", "bleu": "generation",
+            "weat": "bias", "direct-bias": "bias"}  # fmt: skip
+FAMILY_ORDER = ("word similarity", "analogy", "categorization", "clustering", "classification", "generation",
+                "other", "bias")  # fmt: skip
+ALPHA = 0.05
+RANK_ROUNDS = 200
+METADATA = {"dim": ("dim", "base_dim"), "vocabulary": ("vocabulary", "count"), "corpus": ("corpus",),
+            "corpus_tokens": ("corpus_tokens",), "fit_seconds": ("fit_seconds",), "parameters": ("parameters",),
+            "peak_memory_mib": ("peak_memory_mib",)}  # fmt: skip
+
+
+@dataclass
+class Cell:
+    """One provider on one task."""
+
+    record: Record
+    score: float | None
+    items: Items | None = None
+    p_vs_best: float | None = None
+    top_tier: bool = False
+    best: bool = False
+    common_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.record
+        return {"score": self.score, "ci95": r.ci95, "coverage": r.coverage, "n_items": r.n_items,
+                "n_scored": r.n_scored, "status": r.status, "error": r.error, "p_vs_best": self.p_vs_best,
+                "best": self.best, "top_tier": self.top_tier, "common_score": self.common_score,
+                "scores": r.scores, "tolerance": r.tolerance, "provenance": r.provenance, "hardest": self.hardest(),
+                "record": r.path.name if r.path else r.key}  # fmt: skip
+
+    def hardest(self, top: int = 5) -> list[dict[str, Any]]:
+        """The scored items with the highest loss, their readable columns only."""
+        if self.items is None or "loss" not in self.items:
+            return []
+        loss = np.nan_to_num(np.asarray(self.items["loss"], dtype=float), nan=-np.inf)
+        order = np.argsort(-loss, kind="stable")[:top]
+        return [{n: _plain(self.items[n][i]) for n in readable_columns(self.items)} for i in order]
+
+
+@dataclass
+class Column:
+    """One task: its family, metric and direction, the test used against its best, and its common items."""
+
+    task: str
+    family: str
+    metric: str
+    higher_is_better: bool
+    test: str = ""
+    best: str | None = None
+    common_items: int | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def bias(self) -> bool:
+        return self.family == "bias"
+
+    @property
+    def header(self) -> str:
+        return f"{self.task} ({self.metric} {'↑' if self.higher_is_better else '↓'})"
+
+
+@dataclass
+class Board:
+    providers: list[str]
+    columns: list[Column]
+    cells: dict[tuple[str, str], Cell]
+    aggregates: dict[str, dict[str, Any]]
+    metadata: dict[str, dict[str, Any]]
+    min_coverage: float = MIN_COVERAGE
+
+    def cell(self, provider: str, task: str) -> Cell | None:
+        return self.cells.get((provider, task))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "providers": self.providers,
+            "columns": [column.to_dict() for column in self.columns],
+            "cells": {p: {t: cell.to_dict() for (q, t), cell in self.cells.items() if q == p} for p in self.providers},
+            "aggregates": self.aggregates,
+            "metadata": self.metadata,
+            "min_coverage": self.min_coverage,
+            "alpha": ALPHA,
+        }
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as a plain JSON value."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def check_unique_cells(records: list[Record]) -> None:
+    """Two records for one (provider label, task label) cell are an error naming both files, never a silent pick."""
+    seen: dict[tuple[str, str], Record] = {}
+    for record in records:
+        cell = (record.provider_label, record.task_label)
+        if cell in seen:
+            other = seen[cell]
+            same = "the same configuration" if other.key == record.key else "different configurations"
+            raise EmbbenchError(
+                f"two records of {cell[0]} × {cell[1]} ({same}): {other.path or other.key} and"
+                f" {record.path or record.key}; remove one, or rerun them together so their labels differ"
+            )
+        seen[cell] = record
+
+
+def scoring_task(registry: Registry | None, record: Record) -> Task | None:
+    """The task object that scores items (built, not loaded); None when its plugin is not installed."""
+    if registry is None:
+        return None
+    try:
+        return registry.make_task(Spec(record.task, record.task_config))
+    except EmbbenchError:
+        return None
+
+
+def scored_items(record: Record) -> Items | None:
+    if not record.items_file or record.status != "ok":
+        return None
+    try:
+        frame = read_items(record)
+    except EmbbenchError:
+        return None
+    items = {name: frame[name].to_numpy() for name in frame.columns}
+    return take(items, scored_rows(items))
+
+
+def aligned_items(first: Items, second: Items) -> tuple[Items, Items]:
+    """Both providers' items restricted to the ids both scored, in the same order."""
+    common = np.intersect1d(first["id"].astype(str), second["id"].astype(str))
+    order = [np.searchsorted(np.sort(items["id"].astype(str)), common) for items in (first, second)]
+    sorted_items = [take(items, np.argsort(items["id"].astype(str), kind="stable")) for items in (first, second)]
+    return take(sorted_items[0], order[0]), take(sorted_items[1], order[1])
+
+
+def paired_p(task_type: str, task: Task | None, best: Items, other: Items, higher: bool) -> tuple[float, str]:
+    """One-sided p that ``other`` is worse than ``best`` on their common items, and the test's name."""
+    best, other = aligned_items(best, other)
+    n = len(best["id"])
+    if n < 3:
+        return math.nan, "too few common items"
+    if task_type == "word-similarity" and "cosine" in best:
+        return spearman_williams(best["gold"], best["cosine"], other["cosine"]), "Williams' t on Spearman ρ"
+    correct = next((c for c in (f"correct_{task.main_score}" if task else "", "correct") if c in best), None)
+    if task_type in ("analogy", "classification") and correct:
+        return mcnemar_exact(best[correct].astype(bool), other[correct].astype(bool)), "exact McNemar"
+    if task is None:
+        return math.nan, "task not installed"
+
+    def both(chunk: np.ndarray) -> np.ndarray:
+        return np.stack([task.score_resamples(best, chunk), task.score_resamples(other, chunk)], axis=1)
+
+    return paired_bootstrap(both, n, higher), "paired bootstrap"
+
+
+def _ranks(values: dict[str, float], higher: bool) -> dict[str, float]:
+    """1 = best; ties share the better rank."""
+    ordered = sorted(values.values(), reverse=higher)
+    return {p: float(ordered.index(v) + 1) for p, v in values.items()}
+
+
+def _borda(values: dict[str, float], higher: bool) -> dict[str, int]:
+    return {p: sum((v > w) if higher else (v < w) for w in values.values()) for p, v in values.items()}
+
+
+def build_board(
+    records: Iterable[Record], min_coverage: float = MIN_COVERAGE, registry: Registry | None = None
+) -> Board:
+    """The board of these records (items read from beside each record)."""
+    records = list(records)
+    if not records:
+        raise EmbbenchError("no result records to tabulate")
+    check_unique_cells(records)
+    by_task: dict[str, list[Record]] = {}
+    for record in records:
+        by_task.setdefault(record.task_label, []).append(record)
+    columns, cells = [], {}
+    tasks = {label: scoring_task(registry, group[0]) for label, group in by_task.items()}
+    families = {label: _family(group[0], tasks[label]) for label, group in by_task.items()}
+    for task_label in sorted(by_task, key=lambda t: (FAMILY_ORDER.index(families[t]), t)):
+        column, task_cells = _column(task_label, by_task[task_label], tasks[task_label], families[task_label])
+        columns.append(column)
+        cells.update({(c.record.provider_label, task_label): c for c in task_cells})
+    providers = sorted({r.provider_label for r in records})
+    aggregates = _aggregates(providers, columns, cells, registry)
+    providers.sort(key=lambda p: (aggregates[p]["mean_rank"] is None, aggregates[p]["mean_rank"] or 0, p))
+    return Board(providers, columns, cells, aggregates, _metadata(providers, records), min_coverage)
+
+
+def _family(record: Record, task: Task | None) -> str:
+    """The task's family, from its type (recorded, or the installed task's) and else its direction."""
+    task_type = record.task_type or (task.name if task is not None else "")
+    return FAMILIES.get(task_type, "bias" if not record.higher_is_better else "other")
+
+
+def _column(task_label: str, records: list[Record], task: Task | None, family: str) -> tuple[Column, list[Cell]]:
+    first = records[0]
+    column = Column(task_label, family, first.main_score, first.higher_is_better, config=first.task_config)
+    cells = [Cell(r, r.main_value, scored_items(r)) for r in records]
+    scored = [c for c in cells if c.score is not None and math.isfinite(c.score)]
+    if not scored:
+        return column, cells
+    best = (max if column.higher_is_better else min)(scored, key=lambda c: c.score)
+    best.best = best.top_tier = True
+    column.best = best.record.provider_label
+    others = [c for c in scored if c is not best and c.items is not None and best.items is not None]
+    task_type = first.task_type or (task.name if task is not None else "")
+    tests = [paired_p(task_type, task, best.items, c.items, column.higher_is_better) for c in others]
+    column.test = tests[0][1] if tests else ""
+    for cell, adjusted in zip(others, holm([p for p, _ in tests]), strict=True):
+        cell.p_vs_best = None if math.isnan(adjusted) else adjusted
+        cell.top_tier = cell.p_vs_best is not None and cell.p_vs_best >= ALPHA
+    with_items = [c for c in scored if c.items is not None]
+    if task is not None and with_items:
+        common = set.intersection(*(set(c.items["id"].astype(str)) for c in with_items))
+        column.common_items = len(common)
+        for cell in with_items:
+            keep = np.isin(cell.items["id"].astype(str), list(common))
+            cell.common_score = task.score_items(take(cell.items, keep)) if keep.any() else None
+    return column, cells
+
+
+def _resampled_scores(columns: list[Column], cells: dict, providers: list[str], registry: Registry | None,
+                      rounds: int) -> dict[str, np.ndarray]:  # fmt: skip
+    """Per quality task, a (rounds x providers) matrix of scores on resampled items (NaN where none)."""
+    from embbench.bootstrap import resamples
+
+    out = {}
+    for index, column in enumerate(c for c in columns if not c.bias):
+        matrix = np.full((rounds, len(providers)), np.nan)
+        for j, provider in enumerate(providers):
+            cell = cells.get((provider, column.task))
+            if cell is None or cell.score is None:
+                continue
+            task = scoring_task(registry, cell.record) if cell.items is not None else None
+            n = len(cell.items["id"]) if cell.items is not None else 0
+            if task is None or n < 2:
+                matrix[:, j] = cell.score
+                continue
+            matrix[:, j] = np.concatenate([task.score_resamples(cell.items, chunk)
+                                           for chunk in resamples(n, rounds, seed=index)])  # fmt: skip
+        out[column.task] = matrix
+    return out
+
+
+def _aggregates(providers: list[str], columns: list[Column], cells: dict, registry: Registry | None) -> dict:
+    def scores(column: Column) -> dict[str, float]:
+        return {p: c.score for p in providers if (c := cells.get((p, column.task))) and c.score is not None}
+
+    quality = [c for c in columns if not c.bias]
+    bias = [c for c in columns if c.bias]
+    ranks = {c.task: _ranks(scores(c), c.higher_is_better) for c in columns}
+    borda = {c.task: _borda(scores(c), c.higher_is_better) for c in quality}
+    intervals = _rank_intervals(providers, quality, cells, registry)
+    out = {}
+    for p in providers:
+        quality_ranks = [ranks[c.task][p] for c in quality if p in ranks[c.task]]
+        bias_ranks = [ranks[c.task][p] for c in bias if p in ranks[c.task]]
+        families = {}
+        for family in FAMILY_ORDER:
+            values = [cells[p, c.task].score for c in columns if c.family == family and (p, c.task) in cells
+                      and cells[p, c.task].score is not None]  # fmt: skip
+            if values:
+                families[family] = float(np.mean(values))
+        out[p] = {
+            "families": families,
+            "borda": int(sum(b.get(p, 0) for b in borda.values())),
+            "mean_rank": float(np.mean(quality_ranks)) if quality_ranks else None,
+            "rank_interval": intervals.get(p),
+            "bias_rank": float(np.mean(bias_ranks)) if bias_ranks else None,
+            "tasks_ranked": len(quality_ranks),
+        }
+    return out
+
+
+def _rank_intervals(providers: list[str], quality: list[Column], cells: dict, registry: Registry | None,
+                    rounds: int = RANK_ROUNDS) -> dict[str, list[int]]:  # fmt: skip
+    """95% interval of each provider's place by mean rank, resampling items within tasks and the tasks themselves."""
+    if not quality or len(providers) < 2:
+        return {}
+    scores = _resampled_scores(quality, cells, providers, registry, rounds)
+    rng = np.random.default_rng(0)
+    places = np.zeros((rounds, len(providers)))
+    for b in range(rounds):
+        rank_rows = []
+        for t in rng.integers(0, len(quality), len(quality)):
+            row = scores[quality[t].task][b]
+            signed = -row if quality[t].higher_is_better else row
+            order = np.argsort(np.argsort(np.nan_to_num(signed, nan=np.inf), kind="stable"), kind="stable")
+            rank_rows.append(np.where(np.isnan(signed), np.nan, order + 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a provider with no score in any task drawn
+            mean_ranks = np.nanmean(np.array(rank_rows, dtype=float), axis=0)
+        places[b] = np.argsort(np.argsort(np.nan_to_num(mean_ranks, nan=np.inf), kind="stable"), kind="stable") + 1
+    return {p: [int(np.percentile(places[:, j], 2.5)), int(np.percentile(places[:, j], 97.5))]
+            for j, p in enumerate(providers)}  # fmt: skip
+
+
+def _metadata(providers: list[str], records: list[Record]) -> dict[str, dict[str, Any]]:
+    """Per provider, what its provenance says: dimension, vocabulary, corpus and tokens, fit seconds, parameters."""
+    out: dict[str, dict[str, Any]] = {p: {} for p in providers}
+    for record in records:
+        meta = out[record.provider_label]
+        for name, keys in METADATA.items():
+            value = next((record.provenance[k] for k in keys if record.provenance.get(k) is not None), None)
+            if value is not None and name not in meta:
+                meta[name] = value
+    return out

@@ -1,0 +1,43 @@
+"""The interactive leaderboard page: one self-contained HTML file (inline CSS, JS and SVG; works from file://).
+
+The page's style and script live in ``assets/`` and are inlined; the board's JSON is embedded, so every number
+the page shows is the JSON's.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from importlib import resources
+from typing import Any
+
+
+def _asset(name: str) -> str:
+    return (resources.files("embbench.publish") / "assets" / name).read_text(encoding="utf-8")
+
+
+def render_page(data: dict[str, Any], note: str) -> str:
+    """The page for a board's JSON data (embedded as JSON, so the numbers on the page are the JSON's)."""
+    payload = json.dumps(data, default=str).replace("</", "<\\/")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>embbench leaderboard</title><style>{_asset("page.css")}</style></head>
+<body>
+<h1>embbench leaderboard</h1>
+<p class="note">Click a column to sort, a score for its details. Hover a score for its interval, coverage and its
+p-value against the task's best.</p>
+<div class="controls">
+<label>family <select id="family"></select></label>
+<span role="radiogroup" aria-label="items">
+<label><input type="radio" name="view" value="all" checked> all items each provider covers</label>
+<label><input type="radio" name="view" value="common"> common items only</label></span>
+</div>
+<div class="wrap"><table id="board"></table></div>
+<p class="note">{html.escape(note)}</p>
+<aside id="details" class="hidden" aria-live="polite"></aside>
+<h2>Plots</h2><div class="plots" id="plots"></div>
+<h2>Providers</h2><div class="wrap"><table id="metadata"></table></div>
+<script type="application/json" id="board-data">{payload}</script>
+<script>{_asset("page.js")}</script>
+</body></html>
+"""

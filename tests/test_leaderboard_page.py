@@ -1,0 +1,103 @@
+"""The leaderboard page in a real browser (headless Chromium through Playwright): it loads without console errors,
+sorts, filters, opens a details panel whose numbers are the JSON's, switches to common items, and fits a phone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from playwright.sync_api import sync_playwright
+
+from embbench import run
+from embbench.leaderboard import write_leaderboard
+from embbench.publish.screenshot import launch
+from embbench.results import load_records
+
+PROVIDERS = ["glove", "pca:base=glove,dim=10"]
+TASKS = ["mc30", "rg65", "msr:restrict_vocab=20000", "essli2008:seeds=2", "bolukbasi-direct-bias"]
+
+
+@pytest.fixture(scope="module")
+def page_files(tmp_path_factory, registry, cache_dir) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("page")
+    run(PROVIDERS, TASKS, folder / "results", registry=registry, cache_dir=cache_dir)
+    write_leaderboard(load_records(folder / "results"), folder, ["html", "json"])
+    return folder / "leaderboard.html", json.loads((folder / "leaderboard.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+def open_page(browser, path: Path, width: int = 1280):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    page.wait_for_selector("#board tbody tr")
+    return page, errors
+
+
+def column_values(page, task: str) -> list[str]:
+    return page.eval_on_selector_all(f'#board td[data-task="{task}"]', "cells => cells.map(c => c.textContent)")
+
+
+def test_page_sorts_filters_details_and_common_items(browser, page_files, tmp_path) -> None:
+    path, data = page_files
+    page, errors = open_page(browser, path)
+    # sort by a similarity column: best first, as the JSON says
+    page.click('#board thead th[data-key="rg65"]')
+    order = page.eval_on_selector_all("#board tbody tr", "rows => rows.map(r => r.dataset.provider)")
+    expected = sorted(data["providers"], key=lambda p: -data["cells"][p]["rg65"]["score"])
+    assert order == expected
+    page.click('#board thead th[data-key="rg65"]')  # again: ascending
+    assert page.eval_on_selector_all("#board tbody tr", "rows => rows.map(r => r.dataset.provider)") == expected[::-1]
+    # the best cell is marked, and the tooltip carries interval, coverage and p
+    best = data["columns"][[c["task"] for c in data["columns"]].index("rg65")]["best"]
+    assert "best" in page.get_attribute(f'#board td[data-provider="{best}"][data-task="rg65"]', "class")
+    other = next(p for p in data["providers"] if p != best)
+    title = page.get_attribute(f'#board td[data-provider="{other}"][data-task="rg65"]', "title")
+    assert "95% CI" in title and "coverage" in title and "p vs best" in title
+    # family filter: only bias columns remain
+    page.select_option("#family", "bias")
+    families = page.eval_on_selector_all("#board thead th[data-family]", "hs => hs.map(h => h.dataset.family)")
+    assert families == ["bias"]
+    page.select_option("#family", "all")
+    # details panel: its numbers are the JSON's
+    page.click(f'#board td[data-provider="{other}"][data-task="rg65"]')
+    cell = data["cells"][other]["rg65"]
+    assert page.text_content('#details [data-field="score"]') == f"{cell['score']:.4f}"
+    assert page.text_content('#details [data-field="ci"]') == f"{cell['ci95'][0]:.4f} – {cell['ci95'][1]:.4f}"
+    assert page.text_content('#details [data-field="p"]') == f"{cell['p_vs_best']:.4f}"
+    assert "hardest items" in page.text_content("#details")
+    # common items view shows each provider's score on the items every provider covers
+    page.check('input[name="view"][value="common"]')
+    shown = page.text_content(f'#board td[data-provider="{other}"][data-task="rg65"]')
+    assert shown == f"{cell['common_score']:.3f}"
+    assert page.locator("#plot-heatmap svg rect").count() == len(data["providers"]) * 4
+    assert page.locator("#plot-bias circle").count() == len(data["providers"])
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    assert (tmp_path / "page.png").stat().st_size > 10_000
+    assert errors == []
+
+
+def test_page_fits_a_phone(browser, page_files) -> None:
+    path, _ = page_files
+    page, errors = open_page(browser, path, width=390)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1  # the table scrolls inside its box; the page itself does not
+    assert errors == []
+
+
+def test_leaderboard_command_saves_a_screenshot(page_files, tmp_path) -> None:
+    results = page_files[0].parent / "results"
+    made = run_cli("leaderboard", "--results", str(results), "--out", str(tmp_path), "--format", "html", "--screenshot")
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "leaderboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
