@@ -158,7 +158,8 @@ class Bert(Provider[BertOptions]):
         return {"num_cpus": 1, "num_gpus": 1} if self.options.device == "cuda" else {"num_cpus": 1}
 
     def provenance(self) -> dict[str, Any]:
-        return {"model": self.options.model, "device": self.device_, "dim": self.dimension()}
+        parameters = sum(p.numel() for p in self.model_.parameters())
+        return {"model": self.options.model, "device": self.device_, "dim": self.dimension(), "parameters": parameters}
 
 
 @hookimpl
