@@ -233,8 +233,11 @@ class WordProvider(Provider[WordOptionsT]):
     provenance_: dict[str, Any]
 
     def provenance(self) -> dict[str, Any]:
-        """What ``fit`` recorded in ``provenance_`` (corpus or file sha256, fit time, ...)."""
-        return getattr(self, "provenance_", {})
+        """What ``fit`` recorded in ``provenance_`` (corpus or file sha256, fit time, ...), with the vocabulary size
+        and dimension."""
+        facts = getattr(self, "provenance_", {})
+        vectors = getattr(self, "vectors_", None)
+        return {**facts, "vocabulary": len(vectors), "dim": vectors.dim} if vectors is not None else facts
 
     def word_vectors(self) -> WordVectors:
         return self.vectors_
