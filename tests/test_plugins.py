@@ -12,7 +12,6 @@ import pytest
 from conftest import run_cli
 
 from embbench import Provider, Task, TaskOutput, run
-from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
 from embbench.testing import check_provider, check_task
@@ -31,27 +30,41 @@ def fake_distribution(folder: Path, name: str, module_source: str, hook_source: 
 
 def test_broken_plugin_is_reported_and_others_work(tmp_path: Path) -> None:
     fake_distribution(tmp_path, "broken_plugin", "raise ImportError('needs libfoo 2.0')\n")
+    fake_distribution(tmp_path, "exiting_plugin", "import sys\nsys.exit(3)\n")
     fake_distribution(
         tmp_path,
         "misspelled_plugin",
         "from embbench.hookspecs import hookimpl\n@hookimpl\ndef register_provider(register): pass\n",
     )
+    fake_distribution(
+        tmp_path,
+        "raising_plugin",
+        "from embbench.hookspecs import hookimpl\n@hookimpl\ndef register_tasks(register): raise KeyError('oops')\n",
+    )
+    fake_distribution(
+        tmp_path,
+        "clashing_plugin",
+        "from embbench.hookspecs import hookimpl\nfrom embbench.providers.onehot import OneHot\n"
+        "@hookimpl\ndef register_providers(register): register(OneHot, name='glove')\n",
+    )
     env = {"PYTHONPATH": str(tmp_path)}
-    plugins = {p["name"]: p for p in json.loads(run_cli("plugins", "--json", env=env).stdout)}
+    listed = run_cli("plugins", "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    plugins = {p["name"]: p for p in json.loads(listed.stdout)}
     assert plugins["broken_plugin"]["status"] == "error"
-    assert plugins["broken_plugin"]["error"] == "ImportError: needs libfoo 2.0"
+    assert plugins["broken_plugin"]["error"] == "import failed: ImportError: needs libfoo 2.0"
     assert plugins["broken_plugin"]["version"] == "1.0"
+    assert plugins["exiting_plugin"]["error"] == "import failed: SystemExit: 3"
     assert "register_provider" in plugins["misspelled_plugin"]["error"]
+    assert plugins["raising_plugin"]["error"] == "register_tasks raised KeyError: 'oops'"
+    assert "'glove' is already registered by plugin 'glove'" in plugins["clashing_plugin"]["error"]
+    assert "EMBBENCH_BLOCK_PLUGINS=clashing_plugin" in plugins["clashing_plugin"]["error"]
     assert plugins["glove"]["status"] == "ok"
     result = run_cli("run", "-p", "glove", "-t", "mc30", "--results", str(tmp_path / "r"), env=env)
     assert result.returncode == 0, result.stderr
-    strict = subprocess.run(
-        [sys.executable, "-c", "from embbench.plugins import Registry; Registry.load(strict=True)"],
-        env={"PYTHONPATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
-    )
-    assert "needs libfoo 2.0" in strict.stderr
+    assert "WARNING: plugin 'raising_plugin' is left out: register_tasks raised KeyError" in result.stderr
+    record = json.loads(next((tmp_path / "r").glob("*.json")).read_text())
+    assert record["provider_config"]["source"] == "glove-6b-50d"  # the built-in glove, not the clashing one
 
 
 def test_blocked_plugins(tmp_path: Path) -> None:
@@ -103,14 +116,17 @@ def test_failing_pair_becomes_error_record_and_rest_continue(tmp_path: Path, cac
         run(["exploding"], ["nonzero"], tmp_path / "x", registry=registry, cache_dir=cache_dir, raise_errors=True)
 
 
-def test_duplicate_names_name_both_plugins() -> None:
+def test_a_name_clash_keeps_the_builtin_and_names_the_plugin_that_lost() -> None:
     class Clash:
         @hookimpl
         def register_providers(self, register):
             register(Exploding, name="glove")
+            register(Exploding)
 
-    with pytest.raises(EmbbenchError, match="'glove' is registered by both plugin"):
-        Registry.load(extra=[Clash()])
+    registry = Registry.load(extra=[Clash()])
+    assert registry.providers["glove"].obj.__name__ == "Glove" and "exploding" in registry.providers
+    (lost,) = [p for p in registry.plugins if p.error]
+    assert "'glove' is already registered by plugin 'glove', which was kept" in lost.error
 
 
 def test_check_provider_and_check_task_run_every_check(registry, cache_dir) -> None:

@@ -31,13 +31,34 @@ def atomic_write(path: Path, data: str | bytes | Callable[[BinaryIO], object]) -
     return path
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def work_folder(target: Path) -> Path:
-    """A fresh folder beside ``target`` to build a cache entry in, before ``publish_folder`` moves it there."""
+    """A fresh folder beside ``target`` to build a cache entry in, before ``publish_folder`` moves it there.
+
+    Work folders left by processes that were killed (their pid is in the name) are removed first."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{target.name}.tmp"))
+    for stale in target.parent.glob(f"{target.name}.tmp-*-*"):
+        pid = stale.name.removeprefix(f"{target.name}.tmp-").split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{target.name}.tmp-{os.getpid()}-"))
 
 
 def publish_folder(work: Path, target: Path) -> None:
-    """Move a finished ``work`` folder to ``target``, replacing what was there."""
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(work, target)
+    """Move a finished ``work`` folder to ``target``. When another process published the same entry first (safe
+    under concurrent writers: entries are keyed by content), ours is discarded."""
+    try:
+        os.replace(work, target)
+    except OSError:
+        if not target.is_dir():
+            raise
+        shutil.rmtree(work, ignore_errors=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from enum import StrEnum
 from importlib import resources
@@ -15,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from embbench.config import Suite, load_suite, parse_spec
-from embbench.errors import ConfigErrors, EmbbenchError
+from embbench.errors import ConfigErrors, EmbbenchError, log
 from embbench.executors import ExecutorName
 from embbench.plugins import Registry
 from embbench.results import MIN_COVERAGE, Record, load_records, read_record
@@ -92,6 +94,15 @@ def plugins(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] 
     _emit(rows, as_json, "plugins")
 
 
+def check_folder(path: Path | None, option: str) -> None:
+    """A folder option must not name a file (or sit under one); checked before any work starts."""
+    if path is None:
+        return
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            raise EmbbenchError(f"{part} is a file, not a folder", option)
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
@@ -140,6 +151,12 @@ def run_command(
         results = results or DEFAULT_BOARD / "results"
         leaderboard = leaderboard or DEFAULT_BOARD
     results = results or Path("results")
+    for path, option in ((results, "--results"), (leaderboard, "--leaderboard"), (cache, "--cache")):
+        check_folder(path, option)
+    registry = Registry.load()
+    for plugin in registry.plugins:
+        if plugin.error:
+            err.print(f"WARNING: plugin '{plugin.name}' is left out: {plugin.error}", markup=False, highlight=False)
     failures: list[str] = []
 
     def failed(record: Record, kept: Record) -> None:
@@ -155,7 +172,7 @@ def run_command(
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
             on_note=lambda note: progress.console.print(f"redo {note}"), on_failure=failed,
         )  # fmt: skip
-        records = run(plan.providers, plan.tasks, options=options)
+        records = run(plan.providers, plan.tasks, registry=registry, options=options)
     counts = {s: sum(r.status == s for r in records) for s in ("ok", "skipped", "error")}
     err.print(
         f"{len(records)} pairs: {counts['ok']} ok, {counts['skipped']} skipped, {counts['error']} error -> {results}"
@@ -239,6 +256,7 @@ def leaderboard_command(
     apart, intervals, paired tests against each task's best, a common-items view, and an interactive page."""
     from embbench.leaderboard import write_leaderboard
 
+    check_folder(out_dir, "--out")
     records = [record for folder in results or [Path("results")] for record in load_records(folder)]
     formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
     for path in write_leaderboard(records, out_dir, formats_asked, min_coverage, ci=ci):
@@ -281,6 +299,11 @@ def compare(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become ``ERROR: where: what`` lines and exit code 2, without a traceback."""
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("WARNING: %(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
     try:
         code = app(args=argv, standalone_mode=False)
     except ConfigErrors as exc:
@@ -300,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
         if callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int):
             print(f"ERROR: {exc.format_message()} (see embbench --help)", file=sys.stderr)
             return exc.exit_code
-        raise
+        if "--raise" in (sys.argv[1:] if argv is None else argv) or os.environ.get("EMBBENCH_TRACEBACK"):
+            raise  # asked for on purpose
+        print(f"ERROR: unexpected {type(exc).__name__}: {exc} (a bug in embbench or a plugin;"
+              " EMBBENCH_TRACEBACK=1 shows where)", file=sys.stderr)  # fmt: skip
+        return 70
     return code if isinstance(code, int) else 0
 
 

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from embbench.errors import EmbbenchError
+from embbench.files import read_text_file, validation_problems
 
 
 @dataclass(frozen=True)
@@ -79,21 +82,26 @@ class Suite:
     path: Path | None = None
 
 
+class SuiteFile(BaseModel):
+    """A suite file: ``providers`` and ``tasks`` lists of spec strings or tables, and a ``description``."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = ""
+    providers: list[str | dict[str, Any]] = []
+    tasks: list[str | dict[str, Any]] = []
+
+
 def load_suite(path: Path) -> Suite:
     """Read a TOML suite file with ``providers = [...]`` and ``tasks = [...]`` lists."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EmbbenchError("suite file not found", str(path)) from None
+        data = tomllib.loads(read_text_file(path))
     except tomllib.TOMLDecodeError as exc:
         raise EmbbenchError(f"not valid TOML: {exc}", str(path)) from None
-    unknown = set(data) - {"providers", "tasks", "description"}
-    if unknown:
-        raise EmbbenchError(f"unknown key(s) {sorted(unknown)}; a suite has 'providers' and 'tasks'", str(path))
+    try:
+        suite_file = SuiteFile.model_validate(data)
+    except ValidationError as exc:
+        raise EmbbenchError(validation_problems(exc), str(path)) from None
     suite = Suite([], [], path)
     for key, target in (("providers", suite.providers), ("tasks", suite.tasks)):
-        entries = data.get(key, [])
-        if not isinstance(entries, list):
-            raise EmbbenchError(f"'{key}' must be a list", str(path))
-        target.extend(spec_from_value(v, f"{path}: {key}[{i}]") for i, v in enumerate(entries))
+        target.extend(spec_from_value(v, f"{path}: {key}[{i}]") for i, v in enumerate(getattr(suite_file, key)))
     return suite

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 
 from embbench.api import Embedded, Provider
 from embbench.atomic import atomic_write
+from embbench.errors import warn
 
 MIN_TEXTS = 64  # smaller requests are cheaper to recompute than to look up
 
@@ -48,13 +50,15 @@ class CachingProvider:
         if len(texts) < MIN_TEXTS:
             return compute(texts)
         path = self._directory / f"{texts_key(kind, texts)}.npz"
-        try:
-            with np.load(path, allow_pickle=False) as stored:
-                vectors, covered = stored["vectors"], stored["covered"]
-            if vectors.shape[0] == covered.shape[0] == len(texts):
-                return Embedded(vectors, covered)
-        except (OSError, ValueError, KeyError):
-            pass  # not cached yet, or a damaged entry: computed and written again
+        if path.exists():
+            try:
+                with np.load(path, allow_pickle=False) as stored:
+                    vectors, covered = stored["vectors"], stored["covered"]
+                if vectors.shape[0] == covered.shape[0] == len(texts):
+                    return Embedded(vectors, covered)
+                warn(f"embedding cache entry {path} holds {vectors.shape[0]} rows for {len(texts)} texts; recomputing")
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                warn(f"embedding cache entry {path} is damaged ({type(exc).__name__}); recomputing it")
         result = compute(texts)
         atomic_write(path, lambda handle: np.savez(handle, vectors=result.vectors, covered=result.covered))
         return result

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable
+
+log = logging.getLogger("embbench")
 
 
 class EmbbenchError(Exception):
@@ -34,3 +37,8 @@ class ConfigErrors(EmbbenchError):
     def __init__(self, errors: list[EmbbenchError]) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
+
+
+def warn(message: str) -> None:
+    """Report a problem that does not stop the work (a skipped file, a rebuilt cache entry): ``WARNING: ...``."""
+    log.warning(message)

@@ -1,16 +1,22 @@
-"""File helpers shared by datasets and tasks: the cache folder, checksummed downloads, data lines."""
+"""File helpers: the cache folder, checksummed downloads, and reading user files (text, data lines, JSON) with
+located errors."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from embbench.atomic import atomic_write
 from embbench.errors import EmbbenchError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def default_cache_dir() -> Path:
@@ -38,15 +44,55 @@ def fetch(url: str, target: Path, sha256: str | None) -> Path:
     return atomic_write(target, download)
 
 
-def iter_data_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Yield (line number, line without newline) of a UTF-8 text file, skipping blank lines."""
+def read_text_file(path: Path) -> str:
+    """A UTF-8 text file (a byte-order mark and CRLF line ends accepted); problems are located errors."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                line = line.rstrip("\r\n")
-                if line.strip():
-                    yield number, line
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise EmbbenchError("file not found", str(path)) from None
+    except IsADirectoryError:
+        raise EmbbenchError("is a folder, not a file", str(path)) from None
+    except OSError as exc:
+        raise EmbbenchError(f"cannot read: {exc.strerror}", str(path)) from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise EmbbenchError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", str(path)) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise EmbbenchError(
+            f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8", f"{path}:{line}"
+        ) from None
+    return text.replace("\r\n", "\n")
+
+
+def iter_data_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield (line number, line without newline) of a UTF-8 text file, skipping blank lines."""
+    for number, line in enumerate(read_text_file(path).split("\n"), start=1):
+        line = line.rstrip("\r")
+        if line.strip():
+            yield number, line
+
+
+def read_json(path: Path, schema: type[ModelT]) -> ModelT:
+    """A JSON file validated by a pydantic ``schema``; errors name the file and the JSON path (or line)."""
+    text = read_text_file(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EmbbenchError(f"not valid JSON: {exc.msg}", f"{path}:{exc.lineno}") from None
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise EmbbenchError(validation_problems(exc), str(path)) from None
+
+
+def validation_problems(exc: ValidationError) -> str:
+    """A pydantic error as ``at <json path>: <what>`` items."""
+    return "; ".join(f"at {json_path(e['loc']) or 'the top'}: {e['msg']}" for e in exc.errors(include_url=False)[:5])
+
+
+def json_path(location: tuple[int | str, ...]) -> str:
+    """``tests[2].first_target.words`` from pydantic's location tuple (0-based list indices)."""
+    out = ""
+    for part in location:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

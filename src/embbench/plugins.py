@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
 
@@ -46,8 +46,9 @@ def _plugin_info(ep: metadata.EntryPoint, error: str | None = None) -> PluginInf
     return PluginInfo(ep.name, dist.name if dist else "?", dist.version if dist else "?", error)
 
 
-def load_plugins(pm: pluggy.PluginManager, *, strict: bool = False, blocked: Iterable[str] = ()) -> list[PluginInfo]:
-    """Register every ``embbench`` entry point; one that fails to import is reported, the rest still load."""
+def load_plugins(pm: pluggy.PluginManager, *, blocked: Iterable[str] = ()) -> list[PluginInfo]:
+    """Register every ``embbench`` entry point; one that fails to import (an exception, or SystemExit) or whose
+    hooks are misspelled is reported, and the rest still load."""
     blocked = set(blocked) | {n for n in os.environ.get(BLOCK_ENV, "").split(",") if n}
     infos = []
     for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
@@ -55,36 +56,39 @@ def load_plugins(pm: pluggy.PluginManager, *, strict: bool = False, blocked: Ite
             continue
         try:
             module = ep.load()
-        except Exception as exc:
-            if strict:
-                raise
-            infos.append(_plugin_info(ep, f"{type(exc).__name__}: {exc}"))
+        except (Exception, SystemExit) as exc:
+            infos.append(_plugin_info(ep, f"import failed: {type(exc).__name__}: {exc}"))
             continue
         pm.register(module, name=ep.name)
         try:
             pm.check_pending()  # a misspelled hook name is an error, not a silently ignored function
         except pluggy.PluginValidationError as exc:
             pm.unregister(module)
-            if strict:
-                raise
             infos.append(_plugin_info(ep, f"PluginValidationError: {exc}"))
             continue
         infos.append(_plugin_info(ep))
     return infos
 
 
-def get_plugin_manager(
-    *, strict: bool = False, blocked: Iterable[str] = ()
-) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
+def get_plugin_manager(*, blocked: Iterable[str] = ()) -> tuple[pluggy.PluginManager, list[PluginInfo]]:
     """A fresh plugin manager with all installed plugins (no module-global state)."""
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    return pm, load_plugins(pm, strict=strict, blocked=blocked)
+    return pm, load_plugins(pm, blocked=blocked)
+
+
+def _builtin(plugin: PluginInfo) -> bool:
+    return plugin.distribution == "embbench"
 
 
 @dataclass
 class Registry:
-    """Providers, tasks and datasets by name, filled by calling every plugin's register hooks."""
+    """Providers, tasks and datasets by name, filled by calling every plugin's register hooks.
+
+    A plugin can break only itself: a hook that raises (or exits) registers nothing and its plugin is reported
+    with the error; a name registered twice keeps the built-in (or the first), and the plugin that lost is
+    reported with how to block it.
+    """
 
     providers: dict[str, Entry] = field(default_factory=dict)
     tasks: dict[str, Entry] = field(default_factory=dict)
@@ -95,6 +99,7 @@ class Registry:
     def from_plugin_manager(cls, pm: pluggy.PluginManager, plugins: list[PluginInfo] | None = None) -> Registry:
         registry = cls(plugins=list(plugins or []))
         known = {p.name: p for p in registry.plugins}
+        problems: dict[str, list[str]] = {}
         for hook, table in (
             (pm.hook.register_datasets, registry.datasets),
             (pm.hook.register_providers, registry.providers),
@@ -102,29 +107,55 @@ class Registry:
         ):
             for impl in reversed(hook.get_hookimpls()):
                 origin = known.get(impl.plugin_name) or PluginInfo(impl.plugin_name, impl.plugin_name, "")
-                impl.function(register=registry._registrar(table, origin))
+                staged: list[Entry] = []
+                try:
+                    impl.function(register=registry._registrar(staged, origin))
+                except (Exception, SystemExit) as exc:
+                    problems.setdefault(origin.name, []).append(f"{hook.name} raised {type(exc).__name__}: {exc}")
+                    continue  # nothing from a failing hook is registered
+                for entry in staged:
+                    lost = registry._add(table, entry)
+                    if lost is not None:
+                        problems.setdefault(lost.plugin.name, []).append(
+                            f"'{entry.name}' is already registered by plugin '{(table[entry.name].plugin.name)}', which"
+                            f" was kept; block this plugin with {BLOCK_ENV}={lost.plugin.name}"
+                        )
+        registry.plugins = [
+            replace(p, error="; ".join(filter(None, [p.error, *problems.get(p.name, [])])) or None)
+            for p in registry.plugins
+        ]
         return registry
 
     @classmethod
-    def load(cls, *, strict: bool = False, blocked: Iterable[str] = (), extra: Iterable[object] = ()) -> Registry:
+    def load(cls, *, blocked: Iterable[str] = (), extra: Iterable[object] = ()) -> Registry:
         """Load installed plugins (plus ``extra`` plugin objects, e.g. inline test plugins) into a registry."""
-        pm, infos = get_plugin_manager(strict=strict, blocked=blocked)
+        pm, infos = get_plugin_manager(blocked=blocked)
         for plugin in extra:
             pm.register(plugin)
+            infos.append(PluginInfo(pm.get_name(plugin) or repr(plugin), type(plugin).__name__, ""))
         return cls.from_plugin_manager(pm, infos)
 
     @staticmethod
-    def _registrar(table: dict[str, Entry], origin: PluginInfo) -> Callable[..., None]:
+    def _registrar(staged: list[Entry], origin: PluginInfo) -> Callable[..., None]:
         def register(obj: Any, name: str | None = None, **defaults: Any) -> None:
             key = name or getattr(obj, "name", "")
             if not key:
                 raise EmbbenchError(f"{obj!r} has no name", f"plugin {origin.name}")
-            if key in table:
-                other = table[key].plugin.name
-                raise EmbbenchError(f"'{key}' is registered by both plugin '{other}' and plugin '{origin.name}'")
-            table[key] = Entry(key, obj, defaults, origin)
+            staged.append(Entry(key, obj, defaults, origin))
 
         return register
+
+    @staticmethod
+    def _add(table: dict[str, Entry], entry: Entry) -> Entry | None:
+        """Add an entry; on a name clash keep the built-in (else the first) and return the entry that lost."""
+        existing = table.get(entry.name)
+        if existing is None:
+            table[entry.name] = entry
+            return None
+        if _builtin(entry.plugin) and not _builtin(existing.plugin):
+            table[entry.name] = entry
+            return existing
+        return entry
 
     def _entry(self, table: dict[str, Entry], kind: str, name: str, where: str) -> Entry:
         if name not in table:

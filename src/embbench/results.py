@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from embbench.api import Items
 from embbench.atomic import atomic_write
-from embbench.errors import EmbbenchError
+from embbench.errors import EmbbenchError, warn
 from embbench.hashing import sha256_file, stable_hash
 
 Status = Literal["ok", "skipped", "error"]
@@ -172,11 +172,22 @@ def read_items(record: Record) -> Any:
     return pd.read_parquet(path)
 
 
+RECORD_NAME = re.compile(r"^[A-Za-z0-9._-]+__[A-Za-z0-9._-]+__[0-9a-f]{16}\.json$")
+
+
 def load_records(directory: Path) -> list[Record]:
-    """All records under ``directory`` (recursively), sorted by provider then task."""
+    """All records under ``directory`` (recursively), sorted by provider then task.
+
+    Only files named as records are read (a leaderboard written inside the folder is never read back); one that
+    cannot be read is skipped with a warning naming it."""
     if not directory.is_dir():
-        raise EmbbenchError("results folder not found", str(directory))
-    records = [read_record(p) for p in sorted(directory.rglob("*.json"))]
+        raise EmbbenchError("results folder not found" if not directory.exists() else "not a folder", str(directory))
+    records = []
+    for path in sorted(p for p in directory.rglob("*.json") if RECORD_NAME.match(p.name)):
+        try:
+            records.append(read_record(path))
+        except (EmbbenchError, OSError) as exc:
+            warn(f"skipped {path}: {exc.what if isinstance(exc, EmbbenchError) else exc}")
     return sorted(records, key=lambda r: (r.provider_label, r.task_label))
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import itertools
 import json
 import math
 import shutil
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -22,13 +24,14 @@ import numpy as np
 
 from embbench.api import WordVectors
 from embbench.atomic import publish_folder, work_folder
-from embbench.errors import EmbbenchError
+from embbench.errors import EmbbenchError, warn
 from embbench.files import default_cache_dir
 from embbench.hashing import fingerprint, stable_hash
 
 VectorFormat = Literal["auto", "glove", "word2vec", "word2vec-binary"]
 CHUNK_BYTES = 32 << 20
-CACHE_VERSION = 2  # 2: keyed by content
+WIDE_ROW = 4096  # wider rows are parsed line by line: a column-wise parser's memory grows with the width
+CACHE_VERSION = 3  # 2: keyed by content; 3: self-checking metadata
 
 
 def _open(path: Path) -> BinaryIO:
@@ -99,7 +102,28 @@ def _count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in _iter_chunks(handle))
 
 
+def _parse_wide_chunk(chunk: bytes, dim: int, first_line: int, path: Path) -> tuple[list[str], np.ndarray]:
+    """Rows too wide for a column-wise parser: one line at a time, straight into float32."""
+    words, rows = [], []
+    for offset, line in enumerate(chunk.split(b"\n")):
+        line = line.rstrip(b" \r")
+        if not line:
+            continue
+        word, _, numbers = line.partition(b" ")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # a bad number: diagnosed below
+            row = np.fromstring(numbers, dtype=np.float32, sep=" ")
+        if len(row) != dim or not np.isfinite(row).all():
+            problem = _line_problem(line.split(b" "), dim) or "could not parse this line"
+            raise EmbbenchError(problem, f"{path}:{first_line + offset}")
+        words.append(word.decode("utf-8", errors="replace"))
+        rows.append(row)
+    return words, np.array(rows, dtype=np.float32).reshape(len(rows), dim)
+
+
 def _parse_text_chunk(chunk: bytes, dim: int, first_line: int, path: Path) -> tuple[list[str], np.ndarray]:
+    if dim > WIDE_ROW:
+        return _parse_wide_chunk(chunk, dim, first_line, path)
     import pandas as pd
 
     try:
@@ -203,8 +227,10 @@ def _publish(work: Path, directory: Path, words: list[str], matrix: np.ndarray, 
     bad = next((w for w in words if "\n" in w), None)
     if bad is not None:
         raise EmbbenchError(f"word {bad!r} contains a newline")
-    (work / "words.txt").write_text("\n".join(words), encoding="utf-8")
-    meta = {**meta, "count": len(words), "dim": int(matrix.shape[1])}
+    text = "\n".join(words)
+    (work / "words.txt").write_text(text, encoding="utf-8")
+    meta = {**meta, "count": len(words), "dim": int(matrix.shape[1]), "words_sha256": _sha(text),
+            "vectors_bytes": (work / "vectors.npy").stat().st_size}  # fmt: skip
     (work / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     publish_folder(work, directory)
 
@@ -222,11 +248,47 @@ def save_cached(directory: Path, words: list[str], matrix: np.ndarray, meta: dic
         shutil.rmtree(work, ignore_errors=True)
 
 
+class DamagedCache(Exception):
+    """A cache entry that does not match its own metadata (truncated, half-written, edited)."""
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def load_cached(directory: Path) -> tuple[WordVectors, dict]:
-    """Reload vectors saved by ``load_vectors`` (memory-mapped, so nearly free)."""
-    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-    words = (directory / "words.txt").read_text(encoding="utf-8").split("\n")[: meta["count"]]
-    return WordVectors(words, np.load(directory / "vectors.npy", mmap_mode="r")), meta
+    """Reload vectors saved by ``save_cached`` (memory-mapped, so nearly free), checked against their metadata:
+    the words' checksum, the matrix file's size and shape. Raises ``DamagedCache`` when they disagree."""
+    try:
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+        text = (directory / "words.txt").read_text(encoding="utf-8")
+        if _sha(text) != meta["words_sha256"]:
+            raise DamagedCache("words.txt does not match its checksum")
+        if (directory / "vectors.npy").stat().st_size != meta["vectors_bytes"]:
+            raise DamagedCache(f"vectors.npy is not {meta['vectors_bytes']} bytes long")
+        matrix = np.load(directory / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        if matrix.shape != (meta["count"], meta["dim"]):
+            raise DamagedCache(f"vectors.npy has shape {matrix.shape}, not ({meta['count']}, {meta['dim']})")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DamagedCache(f"{type(exc).__name__}: {exc}") from None
+    words = text.split("\n")[: meta["count"]] if meta["count"] else []
+    return WordVectors(words, matrix), meta
+
+
+def reuse_cached(directory: Path, check: Callable[[Path], object] | None = None) -> tuple[WordVectors, dict] | None:
+    """The cache entry at ``directory`` if it is there and whole (``check`` verifies more of it); a damaged one is
+    reported, removed, and None is returned so that it is rebuilt."""
+    if not (directory / "meta.json").exists():
+        return None
+    try:
+        loaded = load_cached(directory)
+        if check is not None:
+            check(directory)
+        return loaded
+    except DamagedCache as exc:
+        warn(f"cache entry {directory} is damaged ({exc}); rebuilding it")
+        shutil.rmtree(directory, ignore_errors=True)
+        return None
 
 
 def load_vectors(
@@ -243,8 +305,9 @@ def load_vectors(
     sha256 = fingerprint(path, cache_dir / "fingerprints")
     fmt = detect_format(path) if fmt == "auto" else fmt
     directory = cache_dir / "vectors" / stable_hash([CACHE_VERSION, sha256, fmt])
-    if (directory / "meta.json").exists():
-        return load_cached(directory)
+    cached = reuse_cached(directory)
+    if cached is not None:
+        return cached
     work = work_folder(directory)
     try:
         words, matrix = _read_binary(path, work) if fmt == "word2vec-binary" else _read_text(path, fmt, work)

@@ -77,10 +77,13 @@ class GensimTrained(WordProvider[GensimOptionsT]):
             return self
         corpus = provider_corpus(self)
         self.vectors_, self.provenance_, self.folder_ = cached_fit(
-            context, self, lambda folder: self._train(corpus, folder)
+            context, self, lambda folder: self._train(corpus, folder), check=self.check_cache
         )
         self.after_fit()
         return self
+
+    def check_cache(self, folder: Path) -> None:
+        """Verify what ``save_model`` kept in a cache folder (raise ``DamagedCache``); nothing by default."""
 
     def after_fit(self) -> None:
         """Hook for subclasses that need more than the vectors from the cache folder."""

@@ -15,9 +15,9 @@ from embbench.atomic import work_folder
 from embbench.corpus import Corpus, corpus_files, load_corpus
 from embbench.errors import EmbbenchError
 from embbench.hashing import stable_hash
-from embbench.vectors import load_cached, save_cached
+from embbench.vectors import load_cached, reuse_cached, save_cached
 
-CACHE_VERSION = 2  # 2: keyed by provider version and input fingerprints
+CACHE_VERSION = 3  # 2: keyed by provider version and input fingerprints; 3: self-checking metadata
 Build = Callable[[Path], tuple[list[str], np.ndarray, dict[str, Any]]]
 
 
@@ -28,27 +28,31 @@ def fit_folder(context: Context, provider: Provider) -> Path:
     return context.cache_dir / "fitted" / provider.name / key
 
 
-def cached_fit(context: Context, provider: Provider, build: Build) -> tuple[WordVectors, dict[str, Any], Path]:
+def cached_fit(
+    context: Context, provider: Provider, build: Build, check: Callable[[Path], object] | None = None
+) -> tuple[WordVectors, dict[str, Any], Path]:
     """The provider's vectors from the cache, or built, timed and stored there.
 
     ``build(folder)`` returns (words, matrix, provenance) and may save other artifacts (a model, a decoder)
-    into ``folder``; they are kept in the returned cache folder. Provenance gains ``fit_seconds``.
+    into ``folder``; they are kept in the returned cache folder (``check(folder)`` verifies them on reuse, raising
+    ``DamagedCache``). Provenance gains ``fit_seconds``.
     """
     directory = fit_folder(context, provider)
-    if not (directory / "meta.json").exists():
-        work = work_folder(directory)
-        start = time.perf_counter()
-        try:
-            words, matrix, provenance = build(work)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        provenance = {**provenance, "fit_seconds": round(time.perf_counter() - start, 3)}
-        save_cached(directory, words, matrix, provenance, work=work)
-        vectors, meta = load_cached(directory)
-        return vectors, {**meta, "from_cache": False}, directory
+    cached = reuse_cached(directory, check)
+    if cached is not None:
+        vectors, meta = cached
+        return vectors, {**meta, "from_cache": True}, directory
+    work = work_folder(directory)
+    start = time.perf_counter()
+    try:
+        words, matrix, provenance = build(work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    provenance = {**provenance, "fit_seconds": round(time.perf_counter() - start, 3)}
+    save_cached(directory, words, matrix, provenance, work=work)
     vectors, meta = load_cached(directory)
-    return vectors, {**meta, "from_cache": True}, directory
+    return vectors, {**meta, "from_cache": False}, directory
 
 
 def corpus_inputs(provider: Provider, context: Context) -> dict[str, str]:

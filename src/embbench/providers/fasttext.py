@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import shutil
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context, WordVectors
-from embbench.atomic import publish_folder, work_folder
+from embbench.api import Context
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.providers._gensim import GensimOptions, GensimTrained
-from embbench.providers._training import fit_folder
-from embbench.vectors import load_vectors
+from embbench.providers._training import cached_fit
+from embbench.vectors import DamagedCache, load_vectors
 
-MODEL_FILE = "fasttext.model"
+NGRAMS_FILE = "ngrams.npy"
+SUBWORDS_FILE = "subwords.json"
 
 
 class FastTextOptions(GensimOptions):
@@ -28,7 +29,10 @@ class FastTextOptions(GensimOptions):
 
 
 class FastText(GensimTrained[FastTextOptions]):
-    """Words are sums of character n-gram vectors, so out-of-vocabulary words get a vector from their subwords."""
+    """Words are sums of character n-gram vectors, so out-of-vocabulary words get a vector from their subwords.
+
+    The subword matrix is cached as a plain array with its hashing parameters (never pickled), so a cache folder
+    holds no code; a damaged one is detected and rebuilt from the corpus or the original ``.bin``."""
 
     name = "fasttext"
     description = "gensim fastText trained on a corpus, or a .bin (subwords) / .vec file (path=)"
@@ -43,46 +47,80 @@ class FastText(GensimTrained[FastTextOptions]):
         return {"min_n": self.options.min_n, "max_n": self.options.max_n, "bucket": self.options.bucket}
 
     def save_model(self, model: Any, folder: Path) -> None:
-        model.wv.save(str(folder / MODEL_FILE))
+        save_subwords(model.wv, folder)
+
+    def check_cache(self, folder: Path) -> None:
+        load_subwords(folder)
 
     def after_fit(self) -> None:
-        self._attach_subwords(load_keyed(self.folder_ / MODEL_FILE))
-
-    def _attach_subwords(self, keyed: Any) -> None:
-        self.vectors_.oov = lambda words: subword_vectors(keyed, words)
+        self.vectors_.oov = load_subwords(self.folder_).vectors
 
     def load_pretrained(self, path: Path, context: Context) -> None:
         if path.suffix != ".bin":
             self.vectors_, self.provenance_ = load_vectors(path, "auto", context.cache_dir)
             return  # a .vec file has no subword information
+        sha256 = self.inputs(context)["model file"]
+        self.vectors_, self.provenance_, self.folder_ = cached_fit(
+            context, self, lambda folder: self._convert(path, sha256, folder), check=self.check_cache
+        )  # keyed by the .bin file's content, not its path
+        self.after_fit()
+
+    def _convert(self, path: Path, sha256: str, folder: Path) -> tuple[list[str], np.ndarray, dict[str, Any]]:
         from gensim.models.fasttext import load_facebook_vectors
 
-        folder = fit_folder(context, self)  # keyed by the .bin file's content, not its path
-        model_path = folder / MODEL_FILE
-        if not model_path.exists():
-            work = work_folder(folder)
-            try:
-                load_facebook_vectors(str(path)).save(str(work / MODEL_FILE))
-            except Exception as exc:
-                shutil.rmtree(work, ignore_errors=True)
-                raise EmbbenchError(f"not a fastText .bin model: {exc}", str(path)) from None
-            publish_folder(work, folder)
-        keyed = load_keyed(model_path)
-        self.vectors_ = WordVectors(list(keyed.index_to_key), keyed.vectors)
-        self._attach_subwords(keyed)
-        self.provenance_ = {"path": str(path), "sha256": self.inputs(context)["model file"]}
+        try:
+            keyed = load_facebook_vectors(str(path))
+        except Exception as exc:
+            raise EmbbenchError(f"not a fastText .bin model: {exc}", str(path)) from None
+        save_subwords(keyed, folder)
+        return list(keyed.index_to_key), keyed.vectors, {"path": str(path), "sha256": sha256}
 
 
-def load_keyed(model_path: Path) -> Any:
-    """A saved FastTextKeyedVectors, memory-mapped."""
-    from gensim.models.fasttext import FastTextKeyedVectors
+def save_subwords(keyed: Any, folder: Path) -> None:
+    """Keep a gensim FastTextKeyedVectors' n-gram matrix (as .npy) and its hashing parameters (as JSON)."""
+    ngrams = np.ascontiguousarray(keyed.vectors_ngrams, dtype=np.float32)
+    np.save(folder / NGRAMS_FILE, ngrams)
+    meta = {"min_n": keyed.min_n, "max_n": keyed.max_n, "bucket": keyed.bucket, "shape": list(ngrams.shape),
+            "bytes": (folder / NGRAMS_FILE).stat().st_size}  # fmt: skip
+    (folder / SUBWORDS_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
-    return FastTextKeyedVectors.load(str(model_path), mmap="r")
+
+@dataclass(frozen=True)
+class Subwords:
+    """fastText's subword model: hashed character n-gram vectors, and how words are hashed into them."""
+
+    ngrams: np.ndarray
+    min_n: int
+    max_n: int
+    bucket: int
+
+    def vectors(self, words: Sequence[str]) -> np.ndarray:
+        """Vectors of (out-of-vocabulary) words, exactly as gensim's ``FastTextKeyedVectors.get_vector``: the mean
+        of their n-grams' vectors, zero for a word without n-grams."""
+        from gensim.models.fasttext import ft_ngram_hashes
+
+        out = np.zeros((len(words), self.ngrams.shape[1]), dtype=np.float32)
+        for i, word in enumerate(words):
+            hashes = ft_ngram_hashes(word, self.min_n, self.max_n, self.bucket)
+            for h in hashes:
+                out[i] += self.ngrams[h]
+            if hashes:
+                out[i] /= len(hashes)
+        return out
 
 
-def subword_vectors(keyed: Any, words: Sequence[str]) -> np.ndarray:
-    """Vectors of (out-of-vocabulary) words from their character n-grams; zero where a word has none."""
-    return np.array([keyed.get_vector(w) for w in words], dtype=np.float32).reshape(len(words), keyed.vector_size)
+def load_subwords(folder: Path) -> Subwords:
+    """The subword model saved by ``save_subwords``, memory-mapped and checked (raises ``DamagedCache``)."""
+    try:
+        meta = json.loads((folder / SUBWORDS_FILE).read_text(encoding="utf-8"))
+        if (folder / NGRAMS_FILE).stat().st_size != meta["bytes"]:
+            raise DamagedCache(f"{NGRAMS_FILE} is not {meta['bytes']} bytes long")
+        ngrams = np.load(folder / NGRAMS_FILE, mmap_mode="r", allow_pickle=False)
+        if list(ngrams.shape) != meta["shape"]:
+            raise DamagedCache(f"{NGRAMS_FILE} has shape {ngrams.shape}, not {meta['shape']}")
+        return Subwords(ngrams, int(meta["min_n"]), int(meta["max_n"]), int(meta["bucket"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DamagedCache(f"{type(exc).__name__}: {exc}") from None
 
 
 @hookimpl

@@ -7,16 +7,16 @@ neutral words are the bundled professions that are not in the gender-specific li
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
+from embbench.files import read_json
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_words_checked, unique_ids
@@ -28,6 +28,26 @@ def gender_direction(pairs: np.ndarray) -> np.ndarray:
 
     centred = (pairs - pairs.mean(axis=1, keepdims=True)).reshape(-1, pairs.shape[2])
     return PCA(n_components=1).fit(centred).components_[0]
+
+
+class GenderLists(BaseModel):
+    """Bolukbasi et al.'s lists: definitional pairs, gender-specific words, and professions (a word, or a list
+    whose first item is the word, as in the original ``professions.json``)."""
+
+    model_config = ConfigDict(extra="ignore")
+    definitional_pairs: list[tuple[str, str]]
+    specific_full: list[str] = []
+    professions: list[str | Annotated[list[Any], Field(min_length=1)]]
+
+    def profession_words(self) -> list[str]:
+        return [p if isinstance(p, str) else str(p[0]) for p in self.professions]
+
+
+class BiasFile(BaseModel):
+    """The direct-bias JSON layout: ``{"gender": {...}}``."""
+
+    model_config = ConfigDict(extra="ignore")
+    gender: GenderLists
 
 
 class DirectBiasOptions(FileTaskOptions):
@@ -45,13 +65,12 @@ class DirectBias(FileTask[DirectBiasOptions]):
     higher_is_better = False
 
     def read(self, path: Path) -> None:
-        try:
-            gender = json.loads(path.read_text(encoding="utf-8"))["gender"]
-            specific = set(gender["specific_full"])
-            self.pairs_ = [tuple(p) for p in gender["definitional_pairs"]]
-            self.neutral_ = [p[0] for p in gender["professions"] if p[0] not in specific]
-        except (json.JSONDecodeError, KeyError, TypeError, IndexError) as exc:
-            raise EmbbenchError(f"expected the bolukbasi.json layout: {exc!r}", str(path)) from None
+        gender = read_json(path, BiasFile).gender
+        specific = set(gender.specific_full)
+        self.pairs_ = [tuple(p) for p in gender.definitional_pairs]
+        self.neutral_ = [w for w in gender.profession_words() if w not in specific]
+        if len(self.pairs_) < 2 or not self.neutral_:
+            raise EmbbenchError("needs at least two definitional pairs and one neutral profession", str(path))
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         words = [w for pair in self.pairs_ for w in pair]

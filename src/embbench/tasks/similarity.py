@@ -12,7 +12,7 @@ from scipy import stats
 
 from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.bootstrap import rowwise_spearman
-from embbench.errors import EmbbenchError
+from embbench.errors import EmbbenchError, SkipTask
 from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
@@ -23,6 +23,7 @@ SIMILARITY_SETS = (
     "mturk287", "mturk771", "rg65", "mc30", "yp130", "semeval17",
 )  # fmt: skip
 GENSIM_RESTRICT_VOCAB = 300_000
+MIN_PAIRS = 3
 
 
 def read_pairs(path: Path) -> list[tuple[str, str, float]]:
@@ -104,6 +105,9 @@ class WordSimilarity(FileTask[WordTaskOptions]):
         else:
             cosines, whole = self._similarities(provider)
         covered = ~np.isnan(cosines)
+        if covered.sum() < MIN_PAIRS:
+            raise SkipTask(f"{int(covered.sum())} of {len(self.pairs_)} pairs covered; a rank correlation needs at"
+                           f" least {MIN_PAIRS} (with 2 it is always +1 or -1)")  # fmt: skip
         gold = np.array([score for _, _, score in self.pairs_])
         not_whole = int((covered & ~whole).sum())
         items = {

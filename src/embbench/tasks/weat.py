@@ -9,7 +9,6 @@ them, else ``permutations`` distinct partitions drawn uniformly (never the same 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from itertools import combinations
@@ -17,10 +16,11 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from embbench.api import Items, Provider, TaskOutput
-from embbench.errors import EmbbenchError, SkipTask
+from embbench.errors import SkipTask
+from embbench.files import read_json
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked, embed_words_checked, unique_ids
@@ -81,6 +81,30 @@ class WeatOptions(FileTaskOptions):
     seed: int = 0
 
 
+class WeatSet(BaseModel):
+    """One word set of a test: at least two words, and an optional name."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    words: list[str] = Field(min_length=2)
+
+
+class WeatTest(BaseModel):
+    """One WEAT test: two target sets (X, Y) and two attribute sets (A, B)."""
+
+    model_config = ConfigDict(extra="ignore")
+    first_target: WeatSet
+    second_target: WeatSet
+    first_attribute: WeatSet
+    second_attribute: WeatSet
+
+
+class WeatFile(RootModel[list[WeatTest]]):
+    """A WEAT file: a non-empty list of tests."""
+
+    root: list[WeatTest] = Field(min_length=1)
+
+
 class WordSet(NamedTuple):
     """One WEAT set as a provider sees it: kept and missing words, and the rows (words or sentences) used."""
 
@@ -88,6 +112,18 @@ class WordSet(NamedTuple):
     missing: list[str]
     vectors: np.ndarray
     names: list[str]
+
+
+def _degenerate(sets: dict[str, WordSet]) -> str | None:
+    """Why a test's statistic would be meaningless (identical sets, no spread), or None."""
+    for first, second in (("first_target", "second_target"), ("first_attribute", "second_attribute")):
+        if sorted(sets[first].kept) == sorted(sets[second].kept):
+            return f"the two sets {first} and {second} are identical"
+    x, y, a, b = (sets[key].vectors for key in SETS)
+    values = np.concatenate([association(x, a, b), association(y, a, b)])
+    return (
+        "every target word has the same association, so the effect size is undefined" if np.ptp(values) == 0 else None
+    )
 
 
 class Weat(FileTask[WeatOptions]):
@@ -106,18 +142,7 @@ class Weat(FileTask[WeatOptions]):
     higher_is_better = False
 
     def read(self, path: Path) -> None:
-        try:
-            tests = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise EmbbenchError(f"not valid JSON: {exc.msg}", f"{path}:{exc.lineno}") from None
-        if not isinstance(tests, list) or not tests:
-            raise EmbbenchError("expected a list of tests", str(path))
-        for number, test in enumerate(tests, start=1):
-            for key in SETS:
-                words = test.get(key, {}).get("words") if isinstance(test, dict) else None
-                if not isinstance(words, list) or len(words) < 2:
-                    raise EmbbenchError(f"test {number}: '{key}' needs a 'words' list of at least 2", str(path))
-        self.tests_ = tests
+        self.tests_ = [test.model_dump() for test in read_json(path, WeatFile).root]
 
     def _vectors(self, provider: Provider, words: list[str], sentences: bool) -> WordSet:
         """The kept and missing words, and unit vectors of the kept words (or of all their template sentences)."""
@@ -147,8 +172,11 @@ class Weat(FileTask[WeatOptions]):
             share = self.options.max_missing
             lost = [k for k, s in sets.items() if len(s.missing) > share * (len(s.kept) + len(s.missing))]
             result["missing"] = {key: sets[key].missing for key in SETS if sets[key].missing}
+            degenerate = None if lost else _degenerate(sets)
             if lost:
                 result["not_run"] = f"more than {self.options.max_missing:.0%} of the words missing in {sorted(lost)}"
+            elif degenerate:
+                result["not_run"] = degenerate
             else:
                 x, y, a, b = (sets[key].vectors for key in SETS)
                 s_x, s_y = association(x, a, b), association(y, a, b)
@@ -189,7 +217,7 @@ class Weat(FileTask[WeatOptions]):
 
     @staticmethod
     def _name(test: dict[str, Any]) -> str:
-        return " / ".join(test[key].get("name", key) for key in SETS)
+        return " / ".join(test[key].get("name") or key for key in SETS)
 
 
 @hookimpl
