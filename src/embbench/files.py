@@ -87,7 +87,12 @@ def read_json(path: Path, schema: type[ModelT]) -> ModelT:
 
 def validation_problems(exc: ValidationError) -> str:
     """A pydantic error as ``at <json path>: <what>`` items."""
-    return "; ".join(f"at {json_path(e['loc']) or 'the top'}: {e['msg']}" for e in exc.errors(include_url=False)[:5])
+    problems = []
+    for error in exc.errors(include_url=False)[:5]:
+        extra = error["type"] == "extra_forbidden"
+        where = json_path(error["loc"][:-1] if extra else error["loc"]) or "the top"
+        problems.append(f"at {where}: " + (f"unknown key '{error['loc'][-1]}'" if extra else error["msg"]))
+    return "; ".join(problems)
 
 
 def json_path(location: tuple[int | str, ...]) -> str:

@@ -82,9 +82,9 @@ class WeatOptions(FileTaskOptions):
 
 
 class WeatSet(BaseModel):
-    """One word set of a test: at least two words, and an optional name."""
+    """One word set of a test: at least two words, and an optional name (other keys are kept as notes)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
     name: str | None = None
     words: list[str] = Field(min_length=2)
 
