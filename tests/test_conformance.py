@@ -15,6 +15,9 @@ PROVIDERS = {
     "fasttext": "fasttext:corpus=lee,epochs=1,dim=20,bucket=20000",
     "autoencoder": "autoencoder:corpus=lee,epochs=1,dim=10,contexts=300",
     "bert": "bert",
+    "debias": "debias:method=hard",
+    "postprocess": "postprocess:method=center",
+    "quantize": "quantize:bits=1",
 }
 # one dataset per task type, on GloVe 6B
 TASKS = {

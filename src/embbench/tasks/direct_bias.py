@@ -37,6 +37,7 @@ class GenderLists(BaseModel):
     model_config = ConfigDict(extra="ignore")
     definitional_pairs: list[tuple[str, str]]
     specific_full: list[str] = []
+    equalize_pairs: list[tuple[str, str]] = []
     professions: list[str | Annotated[list[Any], Field(min_length=1)]]
 
     def profession_words(self) -> list[str]:

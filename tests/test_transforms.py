@@ -1,0 +1,124 @@
+"""Transforms over any provider, on the real GloVe 6B vectors: hard debiasing leaves no direct bias and equalizes
+its pairs, INLP leaves a fresh classifier at chance, post-processing matches a direct transcription, quantization
+is compact and searched as stored; bad options are located errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+
+from embbench.api import Context
+from embbench.errors import EmbbenchError
+from embbench.files import read_json
+from embbench.providers.debias import LISTS
+from embbench.providers.quantize import BinaryMatrix, Int8Matrix
+from embbench.tasks.direct_bias import BiasFile
+
+
+@pytest.fixture(scope="module")
+def lists():
+    return read_json(LISTS, BiasFile).gender
+
+
+def unit_rows(vectors, words):
+    rows = vectors.dense_rows([vectors.index[w] for w in words])
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_hard_debiasing_removes_direct_bias_and_equalizes(context, lists) -> None:
+    provider = context.make_provider("debias:method=hard")
+    vectors = provider.word_vectors()
+    subspace = np.array(provider.provenance()["subspace"])
+    specific = set(lists.specific_full)
+    neutral = [w for w in lists.profession_words() if w not in specific and w in vectors.index]
+    assert len(neutral) > 200
+    assert np.abs(unit_rows(vectors, neutral) @ subspace.T).max() < 1e-5  # direct bias 0 to float precision
+    rng = np.random.default_rng(0)
+    neutralized = [vectors.words[i] for i in rng.integers(0, 50_000, 200) if vectors.words[i] not in specific]
+    others = unit_rows(vectors, neutralized)
+    for a, b in [("he", "she"), ("man", "woman"), ("king", "queen"), ("father", "mother")]:
+        pair = unit_rows(vectors, [a, b])
+        np.testing.assert_allclose(others @ pair[0], others @ pair[1], atol=1e-5)
+    assert provider.provenance()["base_provenance"]["source"] == "glove-6b-50d"
+
+
+def test_inlp_leaves_a_fresh_classifier_at_chance(context, glove) -> None:
+    provider = context.make_provider("debias:method=inlp")
+    before, after = glove.word_vectors(), provider.word_vectors()
+    # held-out attribute words: the next 500 most male- and female-leaning words after those INLP trained on
+    base = unit_rows(before, before.words[:50_000])
+    lean = base @ (base[before.index["he"]] - base[before.index["she"]])
+    order = np.argsort(lean)
+    held_out = np.concatenate([order[1000:1500], order[-1500:-1000]])
+    labels = np.array([0] * 500 + [1] * 500)
+    accuracy = {}
+    for name, vectors in (("before", before), ("after", after)):
+        x = vectors.dense_rows(held_out)
+        accuracy[name] = cross_val_score(LogisticRegression(max_iter=2000), x, labels, cv=5).mean()
+    assert accuracy["before"] > 0.9 and accuracy["after"] < 0.62, accuracy
+
+
+def test_postprocessing_matches_a_transcription(context, glove) -> None:
+    matrix = np.asarray(glove.word_vectors().matrix, dtype=np.float64)
+    mean = matrix.mean(axis=0)
+    centred = matrix - mean
+    _, _, vt = np.linalg.svd(centred[::40], full_matrices=False)  # the top direction is stable on a sample
+    abtt = np.asarray(context.make_provider("postprocess:method=all-but-the-top").word_vectors().matrix)
+    assert abs(abtt.mean(axis=0)).max() < 1e-4
+    assert abs(abtt @ vt[0]).max() < 1e-2 * abs(centred @ vt[0]).max()
+    centered = np.asarray(context.make_provider("postprocess:method=center").word_vectors().matrix)
+    np.testing.assert_allclose(centered, centred, atol=1e-5)
+    normalized = np.asarray(context.make_provider("postprocess:method=normalize").word_vectors().matrix)
+    np.testing.assert_allclose(np.linalg.norm(normalized, axis=1)[matrix.any(axis=1)], 1, atol=1e-5)
+
+
+def test_int8_quantization_is_compact_and_close(context, glove) -> None:
+    provider = context.make_provider("quantize:bits=8")
+    vectors = provider.word_vectors()
+    assert isinstance(vectors.matrix, Int8Matrix) and vectors.matrix.codes.dtype == np.int8
+    original = np.asarray(glove.word_vectors().matrix)
+    error = np.abs(vectors.dense_rows(np.arange(10_000)) - original[:10_000])
+    assert (error <= vectors.matrix.scale / 2 + 1e-6).all()
+    facts = provider.provenance()
+    assert facts["bytes_per_value"] == pytest.approx(1.0, abs=1e-3) and facts["float32_bytes"] == original.nbytes
+
+
+def test_binary_vectors_are_searched_as_hamming_distance(context, registry) -> None:
+    provider = context.make_provider("quantize:bits=1")
+    vectors = provider.word_vectors()
+    assert isinstance(vectors.matrix, BinaryMatrix)
+    assert provider.provenance()["matrix_bytes"] * 28 < provider.provenance()["float32_bytes"]
+    packed = vectors.matrix.packed[:20_000]
+    query = vectors.index["king"]
+    hamming = np.unpackbits(np.bitwise_xor(packed, packed[query]), axis=1).sum(axis=1)
+    cosine = vectors.dense_rows(np.arange(20_000)) @ vectors.dense_rows([query])[0] / vectors.dim
+    np.testing.assert_allclose(cosine, 1 - 2 * hamming / vectors.dim, atol=1e-6)
+    task = registry.make_task("msr:restrict_vocab=20000")
+    task.load(context)
+    assert 0 < task.evaluate(provider).scores["3cosadd"] < 0.3  # measurable, and much worse than float32
+
+
+@pytest.mark.parametrize(
+    ("spec", "where", "what"),
+    [
+        ("debias:base=bert", "provider 'debias' option 'base'", "no word vocabulary"),
+        ("debias:method=hard,k=50", "provider 'debias' option 'k'", "k=50 must be smaller than the base dimension"),
+        ("postprocess:d=60", "provider 'postprocess' option 'd'", "d=60 must be smaller"),
+        ("quantize:bits=4", "provider 'quantize'", "choose 8 (int8) or 1 (binary)"),
+    ],
+)
+def test_bad_transform_options(spec, where, what, context) -> None:
+    with pytest.raises(EmbbenchError) as info:
+        context.make_provider(spec)
+    assert where in str(info.value) and what in str(info.value)
+
+
+def test_word_lists_missing_from_the_base_vocabulary(tmp_path, registry, cache_dir) -> None:
+    path = tmp_path / "v.txt"
+    path.write_text("".join(f"w{i} {i % 3} {i % 5} 1\n" for i in range(50)) + "he 1 0 0\nshe 0 1 0\n")
+    with pytest.raises(EmbbenchError) as info:
+        Context(cache_dir, registry).make_provider(f"debias:base=[glove:path={path}],method=hard,k=1")
+    assert info.value.where == "provider 'debias' option 'max_missing'"
+    assert "definitional words are not in the base vocabulary" in info.value.what and "woman" in info.value.what
