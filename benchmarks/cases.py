@@ -165,3 +165,15 @@ def scale_run(path: Path, cache: Path, questions: int) -> dict:
         task.evaluate(provider)
         timings[name] = time.perf_counter() - start
     return {"words": len(words), "dim": vectors.dim, **timings}
+
+
+def embbench_debias(cache: Path, out: Path) -> dict:
+    """Hard debiasing of GloVe 6B 50d (debias:method=hard, k=1), timed; the vectors are saved for comparison."""
+    from embbench.api import Context
+    from embbench.plugins import Registry
+
+    start = time.perf_counter()
+    provider = Context(cache, Registry.load()).make_provider("debias:method=hard")
+    seconds = time.perf_counter() - start
+    np.save(out, np.asarray(provider.word_vectors().matrix, dtype=np.float32))
+    return {"seconds": seconds}

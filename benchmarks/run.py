@@ -17,6 +17,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 import cases
@@ -105,6 +107,22 @@ def bench_weat(work: Path) -> None:
         row("WEAT 1-10, 100,000 true permutations each", seconds, None, "WEFE not run (tox -e bench-wefe)", "")
 
 
+def bench_debias(work: Path) -> None:
+    cache = work / "debias-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    seconds, mb, _ = measure(cases.embbench_debias, cache, work / "embbench_debias.npy")
+    wefe = work / "wefe_debias.json"
+    if not wefe.exists():
+        row("hard debiasing, GloVe 6B 50d", seconds, None, "WEFE not run (tox -e bench-wefe)", f"peak RSS {mb:.0f} MiB")
+        return
+    ours, theirs = np.load(work / "embbench_debias.npy"), np.load(work / "wefe_debias.npy")
+    cosine = np.sum(ours * theirs, axis=1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1))
+    note = (f"cosine between the two results per word: min {np.nanmin(cosine):.6f}, median {np.nanmedian(cosine):.6f},"
+            f" {np.mean(cosine > 0.9999):.2%} above 0.9999; peak RSS {mb:.0f} MiB")  # fmt: skip
+    row("hard debiasing (Bolukbasi 2016), GloVe 6B 50d, bundled lists", seconds,
+        json.loads(wefe.read_text())["seconds"], "WEFE 1.0.1 HardDebias", note)  # fmt: skip
+
+
 def bench_suite(work: Path) -> None:
     cache, results = work / "suite-cache", work / "suite-results"
     for folder in (cache, results):
@@ -133,7 +151,7 @@ def bench_scale(work: Path) -> None:
 
 
 BENCHES = {"load": bench_load, "analogy": bench_analogy, "similarity": bench_similarity, "weat": bench_weat,
-           "suite": bench_suite, "scale": bench_scale}  # fmt: skip
+           "debias": bench_debias, "suite": bench_suite, "scale": bench_scale}  # fmt: skip
 
 
 def main() -> None:
