@@ -300,3 +300,16 @@ def test_items_are_parquet_readable_by_pandas(tmp_path, registry, cache_dir) -> 
     record = run(["glove"], ["bolukbasi-direct-bias"], tmp_path, registry=registry, cache_dir=cache_dir)[0]
     frame = pd.read_parquet(tmp_path / record.items_file)
     assert frame.loc[frame["covered"], "cosine"].mean() == pytest.approx(record.main_value)
+
+
+def test_records_carry_phase_timings_and_run_profile_prints_them(tmp_path) -> None:
+    result = run_cli("run", "-p", "glove", "-t", "essli2008:seeds=2", "-t", "mc30", "--results", str(tmp_path),
+                     "--profile", "--no-embedding-cache")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "seconds per provider (this run)" in result.stdout and "seconds per task family" in result.stdout
+    assert "categorization" in result.stdout and "word similarity" in result.stdout
+    records = {r.task: r for r in load_records(tmp_path)}
+    timings = records["essli2008"].timings
+    assert set(timings) == {"fit", "embed", "score", "interval"} and timings["interval"] > 0
+    assert timings["embed"] > 0  # the words went through the (timing) embedding layer
+    assert sum(timings.values()) - timings["fit"] == pytest.approx(records["essli2008"].seconds, abs=0.01)

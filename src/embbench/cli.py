@@ -132,6 +132,9 @@ def run_command(
         ExecutorName, typer.Option(help="local (this process; worker processes with --jobs), process, or ray")
     ] = ExecutorName.local,
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address [default: start a local one]")] = None,
+    profile: Annotated[
+        bool, typer.Option(help="print where the time went: fit, embed, score, interval per provider and family")
+    ] = False,
 ) -> None:
     """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default.
 
@@ -182,6 +185,13 @@ def run_command(
             print(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}", file=sys.stderr)
     for failure in failures:
         print(failure, file=sys.stderr)
+    if profile:
+        from embbench.timings import breakdown
+
+        titles = {"providers": "seconds per provider (this run)", "families": "seconds per task family (this run)"}
+        for key, rows in breakdown(records).items():
+            _emit([{k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()} for row in rows], False,
+                  titles[key])  # fmt: skip
     if leaderboard:
         for path in write_leaderboard(load_records(results), leaderboard, ["md", "csv", "json", "html"], min_coverage):
             err.print(f"wrote {path}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,11 +29,13 @@ def texts_key(kind: str, texts: Sequence[str]) -> str:
 
 class CachingProvider:
     """A fitted provider whose embeddings (and coverage) are kept under ``directory``, a folder named by the
-    provider's identity; everything else is forwarded."""
+    provider's identity (None: not kept); everything else is forwarded. ``seconds`` adds up the time spent
+    getting embeddings, from the provider or the cache."""
 
-    def __init__(self, provider: Provider, directory: Path) -> None:
+    def __init__(self, provider: Provider, directory: Path | None) -> None:
         self._provider = provider
         self._directory = directory
+        self.seconds = 0.0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._provider, name)
@@ -47,7 +50,14 @@ class CachingProvider:
         return self._cached("words", words, self._provider.embed_words)
 
     def _cached(self, kind: str, texts: Sequence[str], compute: Callable[[Sequence[str]], Embedded]) -> Embedded:
-        if len(texts) < MIN_TEXTS:
+        start = time.perf_counter()
+        try:
+            return self._lookup(kind, texts, compute)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def _lookup(self, kind: str, texts: Sequence[str], compute: Callable[[Sequence[str]], Embedded]) -> Embedded:
+        if self._directory is None or len(texts) < MIN_TEXTS:
             return compute(texts)
         path = self._directory / f"{texts_key(kind, texts)}.npz"
         if path.exists():

@@ -196,38 +196,42 @@ def tolerance(output: TaskOutput) -> float:
     return max(TOLERANCE, 3 * float(np.sqrt(2)) * output.seed_error)
 
 
-def evaluate_pair(
-    provider: Planned, task: Planned, raise_errors: bool = False, embeddings: CachingProvider | None = None
-) -> Evaluated:
-    """Run one task on one fitted provider (through its embedding cache if given); an exception becomes an
-    error record unless ``raise_errors``."""
-    start = time.perf_counter()
+def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider, fit_seconds: float = 0.0,
+                  raise_errors: bool = False) -> Evaluated:  # fmt: skip
+    """Run one task on one fitted provider (through ``embeddings``, which caches and times its embeddings); an
+    exception becomes an error record unless ``raise_errors``. Every record carries its phase timings: the
+    provider's fit in this run, embedding, scoring (the task's own work) and the interval."""
+    start, embedded_before = time.perf_counter(), embeddings.seconds
+
+    def timings(interval_seconds: float = 0.0) -> dict[str, float]:
+        total = time.perf_counter() - start
+        embed = embeddings.seconds - embedded_before
+        phases = {"fit": fit_seconds, "embed": embed, "score": total - embed - interval_seconds,
+                  "interval": interval_seconds}  # fmt: skip
+        return {name: round(value, 3) for name, value in phases.items()}
+
     try:
-        output = task.obj.evaluate(embeddings or provider.obj)
+        output = task.obj.evaluate(embeddings)
     except SkipTask as exc:
-        return Evaluated(
-            new_record(
-                provider,
-                task,
-                status="skipped",
-                error=str(exc),
-                seconds=round(time.perf_counter() - start, 3),
-                environment=environment(),
-            )
-        )
+        seconds = round(time.perf_counter() - start, 3)
+        return Evaluated(new_record(provider, task, status="skipped", error=str(exc), timings=timings(),
+                                    seconds=seconds, environment=environment()))  # fmt: skip
     except Exception as exc:
         if raise_errors:
             raise
         return Evaluated(new_record(
             provider, task, status="error", error=error_text(exc), seconds=round(time.perf_counter() - start, 3),
-            details={"traceback": traceback.format_exc(limit=-8)}, environment=environment(),
+            details={"traceback": traceback.format_exc(limit=-8)}, environment=environment(), timings=timings(),
         ))  # fmt: skip
+    interval_start = time.perf_counter()
+    ci95 = interval(task.obj, output)
+    phases = timings(time.perf_counter() - interval_start)
     return Evaluated(
         new_record(
-            provider, task, status="ok", ci95=interval(task.obj, output), scores=output.scores,
-            tolerance=tolerance(output), coverage=output.coverage,
-            n_items=output.n_items, n_scored=output.n_scored, seconds=round(time.perf_counter() - start, 3),
-            provenance=provider.obj.provenance(), details=output.details, environment=environment(),
+            provider, task, status="ok", ci95=ci95, scores=output.scores, tolerance=tolerance(output),
+            coverage=output.coverage, n_items=output.n_items, n_scored=output.n_scored,
+            seconds=round(time.perf_counter() - start, 3), timings=phases, provenance=provider.obj.provenance(),
+            details=output.details, environment=environment(),
         ),
         output.items,
     )  # fmt: skip
@@ -265,11 +269,12 @@ def provider_records(
             raise
         seconds = round(time.perf_counter() - start, 3)
         for task in tasks:
-            yield Evaluated(new_record(provider, task, status="error", error=f"provider failed: {error_text(exc)}",
-                                       seconds=seconds, environment=environment()))  # fmt: skip
+            error = f"provider failed: {error_text(exc)}"
+            yield Evaluated(new_record(provider, task, status="error", error=error, seconds=seconds,
+                                       timings={"fit": seconds}, environment=environment()))  # fmt: skip
         return
-    cached = (
-        CachingProvider(provider.obj, context.cache_dir / "embeddings" / provider.identity) if embedding_cache else None
-    )
+    fit_seconds = time.perf_counter() - start
+    folder = context.cache_dir / "embeddings" / provider.identity if embedding_cache else None
+    embeddings = CachingProvider(provider.obj, folder)
     for task in tasks:
-        yield evaluate_pair(provider, task, raise_errors, cached)
+        yield evaluate_pair(provider, task, embeddings, fit_seconds, raise_errors)

@@ -58,6 +58,8 @@ class Record(BaseModel):
     n_items: int | None = None
     n_scored: int | None = None
     seconds: float = 0.0
+    timings: dict[str, float] = Field(default_factory=dict)
+    """Seconds per phase: the provider's fit in this run, embedding, scoring, and the interval."""
     dataset_sha256: str | None = None
     items_file: str | None = None
     items_sha256: str | None = None
