@@ -69,15 +69,25 @@ def nearest(vectors: WordVectors, limit: int, score: Score, exclude: np.ndarray,
     ``score(block, norms)`` returns the (q x block) scores of a block of vocabulary rows (with their norms);
     it may return a fresh array that is then modified. Rows in ``exclude`` (q x e) are never returned.
     """
+    return nearest_each(vectors, limit, lambda block, norms: [score(block, norms)], exclude, k)[0]
+
+
+def nearest_each(
+    vectors: WordVectors, limit: int, scores: Callable[..., list[np.ndarray]], exclude: np.ndarray, k: int = 1
+) -> list[np.ndarray]:
+    """``nearest`` for several scorings computed together in one pass over the vocabulary (they may share work,
+    such as the three similarity blocks of 3CosAdd and 3CosMul)."""
     limit = min(limit, len(vectors))
     n_queries = exclude.shape[0]
+    best: list[tuple[np.ndarray, np.ndarray]] = []
     block_rows = max(256, BLOCK_ELEMENTS // max(1, n_queries))
-    best = (np.full((n_queries, k), -np.inf, dtype=np.float32), np.full((n_queries, k), -1, dtype=np.int64))
     for start in range(0, limit, block_rows):
         stop = min(limit, start + block_rows)
-        scores = score(vectors.matrix[start:stop], vectors.norms[start:stop])
-        for column in exclude.T:
-            inside = np.flatnonzero((column >= start) & (column < stop))
-            scores[inside, column[inside] - start] = -np.inf
-        best = _merge(best, scores, start, k)
-    return best[1]
+        for i, block_scores in enumerate(scores(vectors.matrix[start:stop], vectors.norms[start:stop])):
+            for column in exclude.T:
+                inside = np.flatnonzero((column >= start) & (column < stop))
+                block_scores[inside, column[inside] - start] = -np.inf
+            if i == len(best):
+                best.append((np.full((n_queries, k), -np.inf, np.float32), np.full((n_queries, k), -1, np.int64)))
+            best[i] = _merge(best[i], block_scores, start, k)
+    return [rows for _, rows in best]

@@ -13,7 +13,7 @@ from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.errors import EmbbenchError
 from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
-from embbench.tasks._wordsearch import Score, nearest, products, unit_block, unit_rows
+from embbench.tasks._wordsearch import Score, nearest, nearest_each, products, unit_block, unit_rows
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
 from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
@@ -48,6 +48,21 @@ def cos_mul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Score:
 
 
 SCORES: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], Score]] = {"3cosadd": cos_add, "3cosmul": cos_mul}
+
+
+def cos_add_and_mul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Callable[..., list[np.ndarray]]:
+    """3CosAdd and 3CosMul from one set of three similarity blocks (cos to a, b and c): three products, not four."""
+
+    def scores(block: np.ndarray, norms: np.ndarray) -> list[np.ndarray]:
+        unit = unit_block(block, norms)
+        to_a, to_b, to_c = products(a, unit), products(b, unit), products(c, unit)
+        added = to_b - to_a + to_c
+        to_b += 1
+        to_b *= to_c + 1
+        to_b /= to_a + (1 + 2 * COSMUL_EPSILON)
+        return [added, to_b]
+
+    return scores
 
 
 @dataclass(frozen=True)
@@ -155,8 +170,13 @@ class Analogy(FileTask[AnalogyOptions]):
         for start in range(0, len(covered), QUESTION_BATCH):
             batch = covered[start : start + QUESTION_BATCH]
             a, b, c = (unit_rows(vectors, rows[batch, i]) for i in range(3))
-            for method in self.options.methods:
-                top = nearest(vectors, limit, SCORES[method](a, b, c), exclude=rows[batch, :3])
+            if set(self.options.methods) == {"3cosadd", "3cosmul"}:  # one pass, three products
+                both = nearest_each(vectors, limit, cos_add_and_mul(a, b, c), exclude=rows[batch, :3])
+                found = dict(zip(("3cosadd", "3cosmul"), both, strict=True))
+            else:
+                found = {m: nearest(vectors, limit, SCORES[m](a, b, c), exclude=rows[batch, :3])
+                         for m in self.options.methods}  # fmt: skip
+            for method, top in found.items():
                 correct[method][batch] = lower[top[:, 0]] == lower[rows[batch, 3]]
                 answers[method][batch] = top[:, 0]
         return rows, correct, answers
