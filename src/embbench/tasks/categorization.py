@@ -16,13 +16,11 @@ from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import (
     cluster_columns,
     clustering_scores,
-    contingency_tables,
     embed_words_checked,
+    mean_over_seeds,
     misfit,
     purities,
-    purity,
     read_labelled,
-    seed_columns,
     seed_error,
     seed_runs,
     unique_ids,
@@ -88,11 +86,10 @@ class Categorization(FileTask[CategorizationOptions]):
         )  # fmt: skip
 
     def score_items(self, items: Items) -> float | None:
-        return float(np.mean([purity(items["category"], column) for column in seed_columns(items)]))
+        return float(mean_over_seeds(items, "category", purities, None)[0])
 
     def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
-        runs = [purities(contingency_tables(items["category"], column, resamples)) for column in seed_columns(items)]
-        return np.mean(runs, axis=0)
+        return mean_over_seeds(items, "category", purities, resamples)
 
 
 @hookimpl

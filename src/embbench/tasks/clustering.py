@@ -15,10 +15,9 @@ from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import (
     cluster_columns,
-    contingency_tables,
     embed_checked,
+    mean_over_seeds,
     misfit,
-    seed_columns,
     seed_error,
     seed_runs,
     v_measure,
@@ -71,11 +70,10 @@ class Clustering(FileTask[ClusteringOptions]):
         )  # fmt: skip
 
     def score_items(self, items: Items) -> float | None:
-        return float(np.mean([v_measure(items["label"], column) for column in seed_columns(items)]))
+        return float(mean_over_seeds(items, "label", v_measures, None)[0]) if len(items["label"]) else 1.0
 
     def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
-        runs = [v_measures(contingency_tables(items["label"], column, resamples)) for column in seed_columns(items)]
-        return np.mean(runs, axis=0)
+        return mean_over_seeds(items, "label", v_measures, resamples)
 
 
 @hookimpl

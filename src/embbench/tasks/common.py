@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,15 @@ def misfit(labels: np.ndarray, clusters: np.ndarray, covered: np.ndarray) -> np.
         wrong += np.array([majority[c] != label for c, label in zip(codes, labels[covered], strict=True)])
     out[covered] = wrong / clusters.shape[1]
     return out
+
+
+def mean_over_seeds(
+    items: dict[str, np.ndarray], labels: str, measure: Callable[[np.ndarray], np.ndarray], resamples: np.ndarray | None
+) -> np.ndarray:
+    """A clustering measure of tables (``purities``, ``v_measures``) averaged over the per-seed cluster columns, for
+    each row of ``resamples`` (or all items once)."""
+    return np.mean([measure(contingency_tables(items[labels], column, resamples)) for column in seed_columns(items)],
+                   axis=0)  # fmt: skip
 
 
 def seed_error(values: list[float]) -> float:
