@@ -32,6 +32,14 @@ def test_worker_processes_match_local(local_records, tmp_path: Path, cache_dir) 
 
 
 @pytest.mark.slow
+def test_one_provider_spreads_its_tasks_over_workers(local_records, tmp_path: Path, cache_dir) -> None:
+    records = run(["glove"], TASKS, tmp_path, cache_dir=cache_dir, executor="process", jobs=3)
+    expected = {key: value for key, value in comparable(local_records).items() if key[0] == "glove"}
+    assert comparable(records) == expected
+    assert len({r.environment["cpu"] for r in records}) == 1 and len(records) == 3
+
+
+@pytest.mark.slow
 def test_ray_local_cluster_matches_local(local_records, tmp_path: Path, cache_dir) -> None:
     import ray
 

@@ -1,7 +1,9 @@
 """Where the grid runs: in this process, in local worker processes (``--jobs N``), or as Ray tasks.
 
-The unit of work is one provider with the tasks it still has to run, so a provider is fitted once and its tasks
-share it. Which pairs are done is decided by the driver before anything is sent out. Workers rebuild the
+In this process, a provider is fitted once and its tasks share it. In worker processes and on Ray, each (provider,
+task) pair is its own job, so a grid with one provider still uses every worker: the driver fits each provider
+first (into the cache), and each worker reloads it from there. Which pairs are done is decided by the driver
+before anything is sent out. Workers rebuild the
 registry from installed plugins. Local workers save their records themselves as each finishes (same machine,
 so an interrupted run keeps them); Ray tasks are generators that stream each record back to the driver, which
 saves it into its own results folder, so a multi-node cluster needs no shared file system.
@@ -56,7 +58,18 @@ def provider_job(
 
 
 def _jobs(work: Work, cache_dir: Path, settings: dict[str, Any]) -> list[Job]:
-    return [(p.spec, p.label, [(t.spec, t.label) for t in tasks], str(cache_dir), settings) for p, tasks in work]
+    """One job per (provider, task) pair, so a grid with a single provider still uses every worker."""
+    return [(p.spec, p.label, [(t.spec, t.label)], str(cache_dir), settings) for p, tasks in work for t in tasks]
+
+
+def _fit_first(work: Work, context: Context) -> None:
+    """Fit each provider once here, so that workers find it in the cache instead of each fitting it again (a
+    provider that fails here fails again in every worker, which reports it per pair)."""
+    for provider, _ in work:
+        try:
+            provider.obj.fit(context)
+        except Exception:  # each worker meets the same failure and records it for its pair
+            continue
 
 
 class LocalExecutor:
@@ -87,6 +100,7 @@ class ProcessExecutor:
         self.context, self.settings, self.results_dir, self.jobs = context, settings, results_dir, jobs
 
     def run(self, work: Work) -> Iterator[Evaluated]:
+        _fit_first(work, self.context)
         spawn = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(max_workers=self.jobs, mp_context=spawn) as pool:
             futures = [pool.submit(_saving_job, str(self.results_dir), *job)
@@ -108,10 +122,11 @@ class RayExecutor:
             raise EmbbenchError("needs Ray installed (pip install embbench[ray])", "--executor ray") from None
         if not ray.is_initialized():
             ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
+        _fit_first(work, self.context)
         remote = ray.remote(provider_job)  # a generator: Ray streams each yielded record back as it is made
-        streams = [remote.options(**provider.obj.resources()).remote(*job)
-                   for (provider, _), job in zip(work, _jobs(work, self.context.cache_dir, self.settings),
-                                                 strict=True)]  # fmt: skip
+        needs = [provider.obj.resources() for provider, tasks in work for _ in tasks]
+        jobs = _jobs(work, self.context.cache_dir, self.settings)
+        streams = [remote.options(**need).remote(*job) for need, job in zip(needs, jobs, strict=True)]
         while streams:
             (ready,), streams = ray.wait(streams, num_returns=1)
             try:
