@@ -47,7 +47,7 @@ def cell_text(board: Board, cell: Cell | None, ci: bool = False, digits: int = 3
 def _rank_text(value: float | None, interval: list[int] | None = None) -> str:
     if value is None:
         return "–"
-    return f"{value:.2f}" + (f" [{interval[0]}–{interval[1]}]" if interval else "")
+    return f"{value:.2f}" + (f" (place {interval[0]}–{interval[1]})" if interval else "")
 
 
 def table(board: Board, ci: bool = False, bold: str = "**") -> tuple[list[str], list[list[str]]]:
@@ -55,7 +55,7 @@ def table(board: Board, ci: bool = False, bold: str = "**") -> tuple[list[str], 
     families = [f for f in FAMILY_ORDER if f != "bias" and any(f in a["families"] for a in board.aggregates.values())]
     quality = [c for c in board.columns if not c.bias]
     bias = [c for c in board.columns if c.bias]
-    header = ["provider", "mean rank [95% interval] ↓", "Borda ↑", *(f"{f} mean" for f in families),
+    header = ["provider", "mean rank ↓ (95% interval of place)", "Borda ↑", *(f"{f} mean" for f in families),
               *(c.header for c in quality), "bias rank ↓", *(c.header for c in bias)]  # fmt: skip
     rows = []
     for p in board.providers:

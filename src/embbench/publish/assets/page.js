@@ -25,7 +25,7 @@ function tooltip(c, col) {
 }
 function render() {
   const cols = columnsShown();
-  const head = ['<th data-key="provider">provider</th>', '<th data-key="mean_rank" class="agg">mean rank<small>95% interval ↓</small></th>',
+  const head = ['<th data-key="provider">provider</th>', '<th data-key="mean_rank" class="agg">mean rank ↓<small>95% interval of place</small></th>',
     '<th data-key="borda" class="agg">Borda<small>↑</small></th>', '<th data-key="bias_rank" class="agg">bias rank<small>↓</small></th>']
     .concat(cols.map(c => '<th data-key="' + esc(c.task) + '" data-family="' + esc(c.family) + '">' + esc(c.task) +
       '<small>' + esc(c.metric) + ' ' + (c.higher_is_better ? '↑' : '↓') + ' · ' + esc(c.family) + '</small></th>'));
@@ -36,7 +36,7 @@ function render() {
   });
   const body = rows.map(p => {
     const a = D.aggregates[p];
-    const aggs = '<td class="agg" data-key="mean_rank">' + fmt(a.mean_rank, 2) + (a.rank_interval ? ' [' + a.rank_interval[0] + '–' + a.rank_interval[1] + ']' : '') +
+    const aggs = '<td class="agg" data-key="mean_rank">' + fmt(a.mean_rank, 2) + (a.rank_interval ? ' (place ' + a.rank_interval[0] + '–' + a.rank_interval[1] + ')' : '') +
       '</td><td class="agg">' + a.borda + '</td><td class="agg">' + fmt(a.bias_rank, 2) + '</td>';
     const tds = cols.map(col => {
       const c = cell(p, col.task), v = shown(c);
