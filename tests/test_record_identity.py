@@ -224,6 +224,11 @@ def test_show_prints_the_hardest_items(tmp_path, registry, cache_dir) -> None:
     assert all(row["predicted_3cosadd"] != row["id"].split()[3] for row in view["hardest"])
     table = run_cli("show", str(record.path))
     assert "hardest items" in table.stdout and "easiest items" in table.stdout
+    published = tmp_path / "published"
+    published.mkdir()
+    (published / record.path.name).write_text(record.path.read_text())  # a record without its items file
+    alone = run_cli("show", str(published / record.path.name), "--json")
+    assert alone.returncode == 0 and "is missing" in json.loads(alone.stdout)["record"]["items_file"]
 
 
 def test_records_carry_their_environment(tmp_path, pairs, registry, cache_dir) -> None:

@@ -48,6 +48,12 @@ def test_folder_options_naming_files_fail_before_any_work(tmp_path) -> None:
     assert "ERROR: --out:" in result.stderr
 
 
+def test_a_missing_record_is_a_located_error(tmp_path) -> None:
+    result = run_cli("show", str(tmp_path / "nothing.json"))
+    no_traceback(result)
+    assert f"ERROR: {tmp_path / 'nothing.json'}: cannot read the record: No such file or directory" in result.stderr
+
+
 def test_suite_folder_and_non_utf8_suite_are_located_errors(tmp_path) -> None:
     result = run_cli("run", "--suite", str(tmp_path))
     no_traceback(result)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from embbench.errors import EmbbenchError
 from embbench.results import Record, read_items, readable_columns
 
 SUMMARY = ("provider_label", "task_label", "status", "error", "main_score", "main_value", "ci95", "tolerance",
@@ -33,7 +34,11 @@ def record_view(record: Record, top: int = 5) -> dict[str, Any]:
     )
     view: dict[str, Any] = {"record": summary}
     if record.items_file:
-        items = read_items(record)
+        try:
+            items = read_items(record)
+        except EmbbenchError as exc:  # a published record without its items file still shows its summary
+            summary["items_file"] = f"{record.items_file} ({exc.what})"
+            return view
         scored = items[items["scored"] if "scored" in items else items["covered"]]
         if "loss" in scored:
             ranked = scored.sort_values("loss", kind="stable")

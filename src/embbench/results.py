@@ -153,7 +153,11 @@ def save_record(record: Record, directory: Path, items: Items | None = None) -> 
 
 def read_record(path: Path) -> Record:
     try:
-        record = Record.model_validate_json(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise EmbbenchError(f"cannot read the record: {exc.strerror}", str(path)) from None
+    try:
+        record = Record.model_validate_json(text)
     except (ValidationError, ValueError) as exc:
         raise EmbbenchError(f"not an embbench result record: {str(exc).splitlines()[0]}", str(path)) from None
     record._path = path
