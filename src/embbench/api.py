@@ -265,9 +265,10 @@ class WordProvider(Provider[WordOptionsT]):
         covered = np.zeros(len(texts), dtype=bool)
         pooling = getattr(self.options, "pooling", "mean")
         for i, tokens in enumerate(pieces):
-            rows = [r for r in (vectors.lookup(t) for t in tokens) if r is not None]
+            found = [vectors.lookup(t) for t in tokens]
+            rows = [r for r in found if r is not None]
             blocks = [vectors.dense_rows(rows)] if rows else []
-            unknown = [t for t in tokens if vectors.lookup(t) is None]
+            unknown = [t for t, r in zip(tokens, found, strict=True) if r is None]
             if vectors.oov is not None and unknown:
                 subword = vectors.oov(unknown)
                 blocks.append(subword[np.any(subword != 0, axis=1)])  # a word without known n-grams has none

@@ -193,7 +193,9 @@ def run_command(
             _emit([{k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()} for row in rows], False,
                   titles[key])  # fmt: skip
     if leaderboard:
-        for path in write_leaderboard(load_records(results), leaderboard, ["md", "csv", "json", "html"], min_coverage):
+        for path in write_leaderboard(
+            load_records(results), leaderboard, ["md", "csv", "json", "html"], min_coverage, registry=registry
+        ):
             err.print(f"wrote {path}")
     if counts["error"] or failures:
         raise typer.Exit(1)

@@ -136,7 +136,12 @@ WRITERS: dict[str, Callable[[Board], str]] = {
 
 
 def write_leaderboard(
-    records: list[Record], out_dir: Path, formats: list[str], min_coverage: float = MIN_COVERAGE, ci: bool = False
+    records: list[Record],
+    out_dir: Path,
+    formats: list[str],
+    min_coverage: float = MIN_COVERAGE,
+    ci: bool = False,
+    registry: Registry | None = None,
 ) -> list[Path]:
     """Write ``leaderboard.<ext>`` in each format; returns the paths written."""
     if not formats:
@@ -144,6 +149,6 @@ def write_leaderboard(
     for fmt in formats:
         if fmt not in WRITERS:
             raise EmbbenchError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})", "--format")
-    board = build_board(records, min_coverage, Registry.load())
+    board = build_board(records, min_coverage, registry or Registry.load())
     writers = {**WRITERS, "md": lambda b: to_markdown(b, ci)}
     return [atomic_write(out_dir / f"leaderboard.{SUFFIX[fmt]}", writers[fmt](board)) for fmt in formats]

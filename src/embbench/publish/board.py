@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -76,9 +76,11 @@ class Column:
     best: str | None = None
     common_items: int | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    scorer: Task | None = field(default=None, repr=False, compare=False)
+    """The task object that scores items (None when its plugin is not installed)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "scorer"}
 
     @property
     def bias(self) -> bool:
@@ -155,11 +157,14 @@ def scored_items(record: Record) -> Items | None:
 
 
 def aligned_items(first: Items, second: Items) -> tuple[Items, Items]:
-    """Both providers' items restricted to the ids both scored, in the same order."""
-    common = np.intersect1d(first["id"].astype(str), second["id"].astype(str))
-    order = [np.searchsorted(np.sort(items["id"].astype(str)), common) for items in (first, second)]
-    sorted_items = [take(items, np.argsort(items["id"].astype(str), kind="stable")) for items in (first, second)]
-    return take(sorted_items[0], order[0]), take(sorted_items[1], order[1])
+    """Both providers' items restricted to the ids both scored, in the same order (by id)."""
+    ids = [items["id"].astype(str) for items in (first, second)]
+    common = np.intersect1d(*ids)
+    aligned = []
+    for items, names in zip((first, second), ids, strict=True):
+        order = np.argsort(names, kind="stable")
+        aligned.append(take(items, order[np.searchsorted(names[order], common)]))
+    return aligned[0], aligned[1]
 
 
 def paired_p(task_type: str, task: Task | None, best: Items, other: Items, higher: bool) -> tuple[float, str]:
@@ -211,7 +216,7 @@ def build_board(
         columns.append(column)
         cells.update({(c.record.provider_label, task_label): c for c in task_cells})
     providers = sorted({r.provider_label for r in records})
-    aggregates = _aggregates(providers, columns, cells, registry)
+    aggregates = _aggregates(providers, columns, cells)
     providers.sort(key=lambda p: (aggregates[p]["mean_rank"] is None, aggregates[p]["mean_rank"] or 0, p))
     return Board(providers, columns, cells, aggregates, _metadata(providers, records), min_coverage)
 
@@ -224,7 +229,8 @@ def _family(record: Record, task: Task | None) -> str:
 
 def _column(task_label: str, records: list[Record], task: Task | None, family: str) -> tuple[Column, list[Cell]]:
     first = records[0]
-    column = Column(task_label, family, first.main_score, first.higher_is_better, config=first.task_config)
+    column = Column(task_label, family, first.main_score, first.higher_is_better, config=first.task_config,
+                    scorer=task)  # fmt: skip
     cells = [Cell(r, r.main_value, scored_items(r)) for r in records]
     scored = [c for c in cells if c.score is not None and math.isfinite(c.score)]
     if not scored:
@@ -249,8 +255,7 @@ def _column(task_label: str, records: list[Record], task: Task | None, family: s
     return column, cells
 
 
-def _resampled_scores(columns: list[Column], cells: dict, providers: list[str], registry: Registry | None,
-                      rounds: int) -> dict[str, np.ndarray]:  # fmt: skip
+def _resampled_scores(columns: list[Column], cells: dict, providers: list[str], rounds: int) -> dict[str, np.ndarray]:
     """Per quality task, a (rounds x providers) matrix of scores on resampled items (NaN where none)."""
     from embbench.bootstrap import resamples
 
@@ -261,18 +266,17 @@ def _resampled_scores(columns: list[Column], cells: dict, providers: list[str], 
             cell = cells.get((provider, column.task))
             if cell is None or cell.score is None:
                 continue
-            task = scoring_task(registry, cell.record) if cell.items is not None else None
             n = len(cell.items["id"]) if cell.items is not None else 0
-            if task is None or n < 2:
+            if column.scorer is None or n < 2:
                 matrix[:, j] = cell.score
                 continue
-            matrix[:, j] = np.concatenate([task.score_resamples(cell.items, chunk)
+            matrix[:, j] = np.concatenate([column.scorer.score_resamples(cell.items, chunk)
                                            for chunk in resamples(n, rounds, seed=index)])  # fmt: skip
         out[column.task] = matrix
     return out
 
 
-def _aggregates(providers: list[str], columns: list[Column], cells: dict, registry: Registry | None) -> dict:
+def _aggregates(providers: list[str], columns: list[Column], cells: dict) -> dict:
     def scores(column: Column) -> dict[str, float]:
         return {p: c.score for p in providers if (c := cells.get((p, column.task))) and c.score is not None}
 
@@ -280,7 +284,7 @@ def _aggregates(providers: list[str], columns: list[Column], cells: dict, regist
     bias = [c for c in columns if c.bias]
     ranks = {c.task: _ranks(scores(c), c.higher_is_better) for c in columns}
     borda = {c.task: _borda(scores(c), c.higher_is_better) for c in quality}
-    intervals = _rank_intervals(providers, quality, cells, registry)
+    intervals = _rank_intervals(providers, quality, cells)
     out = {}
     for p in providers:
         quality_ranks = [ranks[c.task][p] for c in quality if p in ranks[c.task]]
@@ -302,12 +306,13 @@ def _aggregates(providers: list[str], columns: list[Column], cells: dict, regist
     return out
 
 
-def _rank_intervals(providers: list[str], quality: list[Column], cells: dict, registry: Registry | None,
-                    rounds: int = RANK_ROUNDS) -> dict[str, list[int]]:  # fmt: skip
+def _rank_intervals(
+    providers: list[str], quality: list[Column], cells: dict, rounds: int = RANK_ROUNDS
+) -> dict[str, list[int]]:
     """95% interval of each provider's place by mean rank, resampling items within tasks and the tasks themselves."""
     if not quality or len(providers) < 2:
         return {}
-    scores = _resampled_scores(quality, cells, providers, registry, rounds)
+    scores = _resampled_scores(quality, cells, providers, rounds)
     rng = np.random.default_rng(0)
     places = np.zeros((rounds, len(providers)))
     for b in range(rounds):
