@@ -94,7 +94,7 @@ function scatter(points, xl, yl) {
       '<text x="' + (sx(p.x) + 5) + '" y="' + (sy(p.y) - 5) + '">' + esc(p.label) + '</text>').join(''));
 }
 function plots() {
-  const cw = 22, lw = 150, th = 90, rows = D.providers, cols = quality;
+  const rows = D.providers, cols = quality, cw = 22, th = 90, lw = Math.max(150, 6 * Math.max(...rows.map(p => p.length)));
   let heat = '';
   rows.forEach((p, i) => {
     heat += '<text x="' + (lw - 4) + '" y="' + (th + i * cw + 15) + '" text-anchor="end">' + esc(p) + '</text>';
