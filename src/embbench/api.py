@@ -261,24 +261,57 @@ class WordProvider(Provider[WordOptionsT]):
 
     def _pooled(self, texts: Sequence[str], pieces: list[list[str]]) -> Embedded:
         vectors = self.vectors_
-        out = np.zeros((len(texts), vectors.dim), dtype=np.float32)
-        covered = np.zeros(len(texts), dtype=bool)
-        pooling = getattr(self.options, "pooling", "mean")
-        for i, tokens in enumerate(pieces):
-            found = [vectors.lookup(t) for t in tokens]
-            rows = [r for r in found if r is not None]
+        found = [[vectors.lookup(t) for t in tokens] for tokens in pieces]
+        known = [[r for r in rows if r is not None] for rows in found]
+        subwords = self._subword_blocks(pieces, found)
+        if getattr(self.options, "pooling", "mean") == "max":
+            return self._max_pooled(len(texts), known, subwords)
+        import scipy.sparse
+
+        counts = np.array([len(rows) for rows in known], dtype=np.int64)
+        used, columns = np.unique(np.fromiter((r for rows in known for r in rows), np.int64), return_inverse=True)
+        bags = scipy.sparse.csr_matrix(
+            (np.ones(len(columns), dtype=np.float32), columns.ravel(), np.concatenate([[0], np.cumsum(counts)])),
+            shape=(len(texts), len(used)),
+        )
+        summed = bags @ vectors.matrix[used]  # every text's known rows summed in one sparse product
+        out = np.asarray(summed.toarray() if hasattr(summed, "toarray") else summed, dtype=np.float32)
+        for i, block in subwords.items():  # known rows and subword vectors summed in one order, as in max pooling
+            out[i] = np.concatenate([vectors.dense_rows(known[i]), block]).sum(axis=0)
+            counts[i] += len(block)
+        covered = counts > 0
+        if getattr(self.options, "pooling", "mean") == "mean":
+            out[covered] /= counts[covered, None].astype(np.float32)
+        return Embedded(out, covered)
+
+    def _subword_blocks(self, pieces: list[list[str]], found: list[list[int | None]]) -> dict[int, np.ndarray]:
+        """The subword vectors of each text's unknown tokens that have known n-grams (fastText), by text; each
+        distinct unknown token is computed once."""
+        oov = self.vectors_.oov
+        if oov is None:
+            return {}
+        unknown = [
+            [t for t, r in zip(tokens, rows, strict=True) if r is None]
+            for tokens, rows in zip(pieces, found, strict=True)
+        ]
+        distinct = sorted({t for tokens in unknown for t in tokens})
+        if not distinct:
+            return {}
+        subword = oov(distinct)
+        has_ngrams = np.any(subword != 0, axis=1)  # a word without known n-grams has no vector
+        position = {t: i for i, t in enumerate(distinct) if has_ngrams[i]}
+        return {i: subword[[position[t] for t in tokens if t in position]] for i, tokens in enumerate(unknown)
+                if tokens}  # fmt: skip
+
+    def _max_pooled(self, n: int, known: list[list[int]], subwords: dict[int, np.ndarray]) -> Embedded:
+        vectors = self.vectors_
+        out = np.zeros((n, vectors.dim), dtype=np.float32)
+        covered = np.zeros(n, dtype=bool)
+        for i, rows in enumerate(known):
             blocks = [vectors.dense_rows(rows)] if rows else []
-            unknown = [t for t, r in zip(tokens, found, strict=True) if r is None]
-            if vectors.oov is not None and unknown:
-                subword = vectors.oov(unknown)
-                blocks.append(subword[np.any(subword != 0, axis=1)])  # a word without known n-grams has none
-            block = np.concatenate(blocks) if blocks else np.zeros((0, vectors.dim), dtype=np.float32)
-            if not len(block):
-                continue
-            covered[i] = True
-            out[i] = block.max(axis=0) if pooling == "max" else block.sum(axis=0)
-            if pooling == "mean":
-                out[i] /= len(block)
+            blocks += [subwords[i]] if i in subwords and len(subwords[i]) else []
+            if blocks:
+                out[i], covered[i] = np.concatenate(blocks).max(axis=0), True
         return Embedded(out, covered)
 
 

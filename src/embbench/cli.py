@@ -127,7 +127,9 @@ def run_command(
     embedding_cache: Annotated[
         bool, typer.Option(help="reuse embeddings of the same texts across tasks and runs")
     ] = True,
-    jobs: Annotated[int, typer.Option(min=1, help="run this many providers at once in worker processes")] = 1,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="worker processes (fits and pairs side by side) [default: all cores]")
+    ] = None,
     executor: Annotated[
         ExecutorName, typer.Option(help="local (this process; worker processes with --jobs), process, or ray")
     ] = ExecutorName.local,
@@ -170,7 +172,7 @@ def run_command(
         bar = progress.add_task("running", total=None)
         options = RunOptions(
             results_dir=results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
-            embedding_cache=embedding_cache, jobs=jobs, executor=executor, ray_address=ray_address,
+            embedding_cache=embedding_cache, jobs=jobs or os.cpu_count() or 1, executor=executor, ray_address=ray_address,
             on_start=lambda n: progress.update(bar, total=n),
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
             on_note=lambda note: progress.console.print(f"redo {note}"), on_failure=failed,

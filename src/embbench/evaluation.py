@@ -258,10 +258,11 @@ def split_done(
 
 def provider_records(
     provider: Planned, tasks: list[Planned], context: Context, *, raise_errors: bool = False,
-    embedding_cache: bool = True,
+    embedding_cache: bool = True, fit_seconds: float = 0.0,
 ) -> Iterator[Evaluated]:  # fmt: skip
-    """Fit the provider once and yield one record per task, as each finishes (error records if the fit fails)."""
-    start = time.perf_counter()
+    """Fit the provider once and yield one record per task, as each finishes (error records if the fit fails).
+    ``fit_seconds``: time this run already spent fitting it elsewhere (in a fit job), counted in its records."""
+    start = time.perf_counter() - fit_seconds
     try:
         provider.obj.fit(context)
     except Exception as exc:
@@ -273,8 +274,8 @@ def provider_records(
             yield Evaluated(new_record(provider, task, status="error", error=error, seconds=seconds,
                                        timings={"fit": seconds}, environment=environment()))  # fmt: skip
         return
-    fit_seconds = time.perf_counter() - start
+    fitted = time.perf_counter() - start
     folder = context.cache_dir / "embeddings" / provider.identity if embedding_cache else None
     embeddings = CachingProvider(provider.obj, folder)
     for task in tasks:
-        yield evaluate_pair(provider, task, embeddings, fit_seconds, raise_errors)
+        yield evaluate_pair(provider, task, embeddings, fitted, raise_errors)

@@ -1,10 +1,10 @@
 """Where the grid runs: in this process, in local worker processes (``--jobs N``), or as Ray tasks.
 
-In this process, a provider is fitted once and its tasks share it. In worker processes and on Ray, each (provider,
-task) pair is its own job, so a grid with one provider still uses every worker: the driver fits each provider
-first (into the cache), and each worker reloads it from there. Which pairs are done is decided by the driver
-before anything is sent out. Workers rebuild the
-registry from installed plugins. Local workers save their records themselves as each finishes (same machine,
+In this process, a provider is fitted once and its tasks share it. In worker processes and on Ray, fitting a
+provider is a job of its own, and so is each (provider, task) pair once its provider is fitted (it reloads the
+provider from the cache): fits run side by side, and a grid with one provider still uses every worker. Which
+pairs are done is decided by the driver before anything is sent out. Workers rebuild the registry from installed
+plugins and share the machine's cores between them (BLAS, OpenMP and torch threads). Local workers save their records themselves as each finishes (same machine,
 so an interrupted run keeps them); Ray tasks are generators that stream each record back to the driver, which
 saves it into its own results folder, so a multi-node cluster needs no shared file system.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import os
+import time
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -26,7 +28,8 @@ from embbench.plugins import Registry
 from embbench.results import Record, save_record
 
 Work = list[tuple[Planned, list[Planned]]]  # each provider with the tasks it still has to run
-Job = tuple[Spec, str, list[tuple[Spec, str]], str, dict[str, Any]]  # provider, label, tasks, cache, settings
+Job = tuple[Spec, str, list[tuple[Spec, str]], str, dict[str, Any], float]  # provider, label, tasks, cache,
+# settings, seconds its fit took in its own job
 
 
 class ExecutorName(StrEnum):
@@ -44,32 +47,49 @@ class Executor(Protocol):
 
 
 def provider_job(
-    provider: Spec, label: str, tasks: list[tuple[Spec, str]], cache_dir: str, settings: dict[str, Any]
-) -> Iterator[tuple[dict[str, Any], Any]]:
-    """Fit one provider in this process and yield each task's (record as plain data, items) as it finishes."""
+    provider: Spec, label: str, tasks: list[tuple[Spec, str]], cache_dir: str, settings: dict[str, Any],
+    fit_seconds: float = 0.0,
+) -> Iterator[tuple[dict[str, Any], Any]]:  # fmt: skip
+    """Load one fitted provider in this process and yield each task's (record as plain data, items) as it
+    finishes; ``fit_seconds`` (its fit in another job of this run) is added to the record's fit time."""
     registry = Registry.load()
     context = Context(Path(cache_dir), registry)
     (planned,), planned_tasks = plan(registry, [provider], [spec for spec, _ in tasks], context)
     planned.label = label
     for task, (_, task_label) in zip(planned_tasks, tasks, strict=True):
         task.label = task_label  # the driver's labels, which tell apart configurations this worker does not see
-    for outcome in provider_records(planned, planned_tasks, context, **settings):
+    for outcome in provider_records(planned, planned_tasks, context, fit_seconds=fit_seconds, **settings):
         yield outcome.record.model_dump(mode="json"), outcome.items
 
 
-def _jobs(work: Work, cache_dir: Path, settings: dict[str, Any]) -> list[Job]:
+def fit_job(provider: Spec, cache_dir: str) -> float:
+    """Fit one provider into the cache and return its seconds (a provider that fails here fails again in the job
+    of each of its pairs, which records the error per pair)."""
+    registry = Registry.load()
+    start = time.perf_counter()
+    try:
+        registry.make_provider(provider).fit(Context(Path(cache_dir), registry))
+    except Exception:
+        return 0.0
+    return time.perf_counter() - start
+
+
+def pair_jobs(provider: Planned, tasks: list[Planned], cache_dir: Path, settings: dict[str, Any],
+              fit_seconds: float) -> list[Job]:  # fmt: skip
     """One job per (provider, task) pair, so a grid with a single provider still uses every worker."""
-    return [(p.spec, p.label, [(t.spec, t.label)], str(cache_dir), settings) for p, tasks in work for t in tasks]
+    return [(provider.spec, provider.label, [(t.spec, t.label)], str(cache_dir), settings, fit_seconds)
+            for t in tasks]  # fmt: skip
 
 
-def _fit_first(work: Work, context: Context) -> None:
-    """Fit each provider once here, so that workers find it in the cache instead of each fitting it again (a
-    provider that fails here fails again in every worker, which reports it per pair)."""
-    for provider, _ in work:
-        try:
-            provider.obj.fit(context)
-        except Exception:  # each worker meets the same failure and records it for its pair
-            continue
+def share_cores(workers: int) -> None:
+    """Give this worker process its share of the cores for BLAS, OpenMP and torch, so that ``workers`` processes
+    side by side do not oversubscribe the machine."""
+    from threadpoolctl import threadpool_limits
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(threads)  # read by libraries loaded later in this process (torch)
+    threadpool_limits(limits=threads)  # and applied to those already loaded
 
 
 class LocalExecutor:
@@ -94,19 +114,29 @@ def _saving_job(results_dir: str, *job: Any) -> list[Evaluated]:
 
 
 class ProcessExecutor:
-    """``jobs`` providers at once, each in a worker process (spawned: torch and BLAS threads do not survive fork)."""
+    """Worker processes (spawned: torch and BLAS threads do not survive fork), ``jobs`` at a time: every provider's
+    fit is a job, and each of its pairs is a job as soon as it is fitted."""
 
     def __init__(self, context: Context, settings: dict[str, Any], results_dir: Path, jobs: int) -> None:
         self.context, self.settings, self.results_dir, self.jobs = context, settings, results_dir, jobs
 
     def run(self, work: Work) -> Iterator[Evaluated]:
-        _fit_first(work, self.context)
         spawn = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=self.jobs, mp_context=spawn) as pool:
-            futures = [pool.submit(_saving_job, str(self.results_dir), *job)
-                       for job in _jobs(work, self.context.cache_dir, self.settings)]  # fmt: skip
-            for future in concurrent.futures.as_completed(futures):
-                yield from future.result()
+        cache, results = self.context.cache_dir, str(self.results_dir)
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=spawn, initializer=share_cores, initargs=(self.jobs,)
+        ) as pool:
+            fits = {pool.submit(fit_job, provider.spec, str(cache)): (provider, tasks) for provider, tasks in work}
+            running = set(fits)
+            while running:
+                finished, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in finished:
+                    if future not in fits:
+                        yield from future.result()
+                        continue
+                    provider, tasks = fits[future]
+                    for job in pair_jobs(provider, tasks, cache, self.settings, future.result()):
+                        running.add(pool.submit(_saving_job, results, *job))
 
 
 class RayExecutor:
@@ -122,11 +152,14 @@ class RayExecutor:
             raise EmbbenchError("needs Ray installed (pip install embbench[ray])", "--executor ray") from None
         if not ray.is_initialized():
             ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
-        _fit_first(work, self.context)
-        remote = ray.remote(provider_job)  # a generator: Ray streams each yielded record back as it is made
-        needs = [provider.obj.resources() for provider, tasks in work for _ in tasks]
-        jobs = _jobs(work, self.context.cache_dir, self.settings)
-        streams = [remote.options(**need).remote(*job) for need, job in zip(needs, jobs, strict=True)]
+        fit, pair = ray.remote(fit_job), ray.remote(provider_job)  # pair: a generator, streamed back record by record
+        streams = []
+        for provider, tasks in work:
+            need = provider.obj.resources()
+            fitted = fit.options(**need).remote(provider.spec, str(self.context.cache_dir))
+            # each pair job waits for its provider's fit: Ray passes it the fit's seconds once that has finished
+            streams += [pair.options(**need).remote(*job[:-1], fitted)
+                        for job in pair_jobs(provider, tasks, self.context.cache_dir, self.settings, 0.0)]  # fmt: skip
         while streams:
             (ready,), streams = ray.wait(streams, num_returns=1)
             try:

@@ -42,17 +42,21 @@ class RunOptions:
     """Told of a failure (first) that left a finished ``ok`` record (second) in place."""
 
 
-def _executor(options: RunOptions, context: Context) -> Executor:
+def _executor_name(options: RunOptions) -> ExecutorName:
     try:
-        name = ExecutorName(options.executor)
+        return ExecutorName(options.executor)
     except ValueError:
         choices = ", ".join(e.value for e in ExecutorName)
         raise EmbbenchError(f"unknown executor '{options.executor}' (choose from: {choices})", "--executor") from None
+
+
+def _executor(name: ExecutorName, options: RunOptions, context: Context, pairs: int) -> Executor:
+    """The executor that runs ``pairs`` pending pairs: a single pair runs here unless an executor is named."""
     settings = {"raise_errors": options.raise_errors, "embedding_cache": options.embedding_cache}
     if name is ExecutorName.ray:
         return RayExecutor(context, settings, options.ray_address)
-    if name is ExecutorName.process or options.jobs > 1:
-        return ProcessExecutor(context, settings, Path(options.results_dir), max(options.jobs, 1))
+    if name is ExecutorName.process or (options.jobs > 1 and pairs > 1):
+        return ProcessExecutor(context, settings, Path(options.results_dir), max(min(options.jobs, pairs), 1))
     return LocalExecutor(context, settings)
 
 
@@ -79,7 +83,7 @@ def run(
     results = Path(options.results_dir)
     registry = registry or Registry.load()
     context = Context(options.cache_dir or default_cache_dir(), registry)
-    executor = _executor(options, context)
+    executor = _executor_name(options)
     planned_providers, planned_tasks = plan(registry, providers, tasks, context)
     if options.on_start:
         options.on_start(len(planned_providers) * len(planned_tasks))
@@ -100,7 +104,8 @@ def run(
                 options.on_note(f"{provider.label} × {task.label}: {reason}")
         if pending:
             work.append((provider, pending))
-    for outcome in executor.run(work):
+    pairs = sum(len(tasks) for _, tasks in work)
+    for outcome in _executor(executor, options, context, pairs).run(work):
         kept = outcome.kept if outcome.written else save_record(outcome.record, results, outcome.items)
         if kept is not None and options.on_failure:
             options.on_failure(outcome.record, kept)
