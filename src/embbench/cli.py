@@ -172,7 +172,8 @@ def run_command(
         bar = progress.add_task("running", total=None)
         options = RunOptions(
             results_dir=results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
-            embedding_cache=embedding_cache, jobs=jobs or os.cpu_count() or 1, executor=executor, ray_address=ray_address,
+            embedding_cache=embedding_cache, jobs=jobs or os.cpu_count() or 1, executor=executor,
+            ray_address=ray_address,
             on_start=lambda n: progress.update(bar, total=n),
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
             on_note=lambda note: progress.console.print(f"redo {note}"), on_failure=failed,

@@ -4,9 +4,10 @@ In this process, a provider is fitted once and its tasks share it. In worker pro
 provider is a job of its own, and so is each (provider, task) pair once its provider is fitted (it reloads the
 provider from the cache): fits run side by side, and a grid with one provider still uses every worker. Which
 pairs are done is decided by the driver before anything is sent out. Workers rebuild the registry from installed
-plugins and share the machine's cores between them (BLAS, OpenMP and torch threads). Local workers save their records themselves as each finishes (same machine,
-so an interrupted run keeps them); Ray tasks are generators that stream each record back to the driver, which
-saves it into its own results folder, so a multi-node cluster needs no shared file system.
+plugins and share the machine's cores between them (BLAS, OpenMP and torch threads). Local workers save their
+records themselves as each finishes (same machine, so an interrupted run keeps them); Ray tasks are generators
+that stream each record back to the driver, which saves it into its own results folder, so a multi-node cluster
+needs no shared file system.
 """
 
 from __future__ import annotations

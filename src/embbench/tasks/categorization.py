@@ -23,6 +23,7 @@ from embbench.tasks.common import (
     read_labelled,
     seed_error,
     seed_runs,
+    sparse_when_sparse,
     unique_ids,
 )
 
@@ -37,7 +38,8 @@ class CategorizationOptions(FileTaskOptions):
 
 class Categorization(FileTask[CategorizationOptions]):
     """Cluster the covered words into k = #categories with k-means (``n_init`` starts chosen by inertia, never by
-    the labels) once per seed ``seed .. seed+seeds-1``, and compare clusters with the categories.
+    the labels) once per seed ``seed .. seed+seeds-1``, and compare clusters with the categories. Mostly-zero
+    vectors (one-hot) are clustered as a sparse matrix, ten times faster.
 
     The scores are means over the seeds (as MTEB reports clustering), ``purity_std`` their spread; the interval
     and the reproduction tolerance include the spread, since a k-means start is where machines differ.
@@ -45,7 +47,7 @@ class Categorization(FileTask[CategorizationOptions]):
 
     name = "categorization"
     description = "k-means word clustering vs categories over several seeds: purity, V-measure, ARI"
-    version = 2  # 2: mean over seeds; whole-word lookup; per-item outputs
+    version = 3  # 2: mean over seeds; whole-word lookup; per-item outputs; 3: sparse vectors clustered as sparse
     Options: ClassVar = CategorizationOptions
     main_score = "purity"
 
@@ -71,7 +73,7 @@ class Categorization(FileTask[CategorizationOptions]):
             raise SkipTask(f"only {int(covered.sum())} of {len(words)} words are covered, fewer than {k} categories")
         points = vectors[covered]
         norms = np.linalg.norm(points, axis=1, keepdims=True)
-        points = points / np.where(norms > 0, norms, 1)
+        points = sparse_when_sparse(points / np.where(norms > 0, norms, 1))
         seeds = list(range(self.options.seed, self.options.seed + self.options.seeds))
         clusters = seed_runs(lambda s: KMeans(k, n_init=self.options.n_init, random_state=s).fit_predict(points), seeds)
         runs = [clustering_scores(categories[covered], clusters[:, i]) for i in range(len(seeds))]

@@ -14,7 +14,7 @@ from pydantic import Field
 from embbench.api import Items, Provider, TaskOutput
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked, single_threaded
+from embbench.tasks.common import embed_checked, single_threaded, sparse_when_sparse
 from embbench.tasks.text_tasks import check_classes, read_texts
 
 
@@ -30,17 +30,6 @@ class ClassificationOptions(FileTaskOptions):
     max_iter: int = Field(5000, ge=1)
 
 
-SPARSE_BELOW = 0.1
-"""Features with fewer nonzeros than this share (bag-of-words one-hot) are fitted as a sparse matrix."""
-
-
-def sparse_when_sparse(vectors: np.ndarray) -> np.ndarray | scipy.sparse.csr_matrix:
-    """``vectors`` as CSR when most of its values are zero, else as they are."""
-    if vectors.size and np.count_nonzero(vectors) < SPARSE_BELOW * vectors.size:
-        return scipy.sparse.csr_matrix(vectors)
-    return vectors
-
-
 class Classification(FileTask[ClassificationOptions]):
     """Stratified k-fold; in each training fold, C is chosen by an inner stratified CV on that fold only, along
     the regularisation path (each C warm-starts from the previous one; the refit from the folds' mean).
@@ -48,8 +37,8 @@ class Classification(FileTask[ClassificationOptions]):
     Sparse features (one-hot bags of words) stay sparse and are scaled without centring: the intercept is not
     penalised, so centring only moves it, and the optimum's predictions are the same as with centred dense
     features, at a fraction of the cost. BLAS runs single-threaded: these fits are matrix-vector products, which
-    extra threads slow down. Texts a provider cannot embed stay in (with whatever vector it gave, zeros for a word provider), so every
-    provider is scored on the same items; coverage reports how many were embedded.
+    extra threads slow down. Texts a provider cannot embed stay in (with whatever vector it gave, zeros for a word
+    provider), so every provider is scored on the same items; coverage reports how many were embedded.
     """
 
     name = "classification"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 
 from embbench.api import Embedded, Provider
 from embbench.errors import EmbbenchError
@@ -72,6 +73,18 @@ def embed_checked(provider: Provider, texts: list[str]) -> Embedded:
 def embed_words_checked(provider: Provider, words: list[str]) -> Embedded:
     """Embeddings of single words (looked up whole first) and their coverage, with their shapes checked."""
     return _checked(provider.embed_words(words), len(words))
+
+
+SPARSE_BELOW = 0.1
+"""Vectors with fewer nonzeros than this share (one-hot words, bags of words) are fitted as a sparse matrix."""
+
+
+def sparse_when_sparse(vectors: np.ndarray) -> np.ndarray | scipy.sparse.csr_matrix:
+    """``vectors`` as CSR when most of its values are zero (scikit-learn then works on the nonzeros only), else as
+    they are."""
+    if vectors.size and np.count_nonzero(vectors) < SPARSE_BELOW * vectors.size:
+        return scipy.sparse.csr_matrix(vectors)
+    return vectors
 
 
 def single_threaded() -> Any:
