@@ -78,3 +78,44 @@ def test_corpus_errors(tmp_path) -> None:
     empty.write_text("... !!! \n")
     with pytest.raises(EmbbenchError, match="the corpus has no words"):
         load_corpus(str(empty))
+
+
+def pooled_by_hand(provider, texts: list[str], pooling: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's known tokens (and fastText subword vectors of unknown ones), pooled one text at a time."""
+    from embbench.api import tokenize
+
+    vectors = provider.word_vectors()
+    out, covered = np.zeros((len(texts), vectors.dim), dtype=np.float32), np.zeros(len(texts), dtype=bool)
+    for i, text in enumerate(texts):
+        rows, block = [], []
+        for token in tokenize(text):
+            row = vectors.lookup(token)
+            if row is not None:
+                rows.append(row)
+            elif vectors.oov is not None and vectors.oov([token]).any():
+                block.append(vectors.oov([token])[0])
+        stacked = np.concatenate([vectors.dense_rows(rows), np.array(block, dtype=np.float32).reshape(-1, vectors.dim)])
+        if len(stacked):
+            covered[i] = True
+            out[i] = stacked.max(axis=0) if pooling == "max" else stacked.sum(axis=0) / (
+                len(stacked) if pooling == "mean" else 1
+            )
+    return out, covered
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["onehot:max_vocab=5000", "glove", "glove:pooling=sum", "glove:pooling=max", "quantize:base=glove,bits=8",
+     "quantize:base=glove,bits=1", "fasttext", "fasttext:pooling=max"],
+)  # fmt: skip
+def test_pooling_in_one_sparse_product_equals_pooling_text_by_text(context, spec) -> None:
+    from embbench.tasks.text_tasks import read_texts
+
+    provider = context.make_provider(spec)
+    _, texts = read_texts(context.registry.dataset("mr").path)
+    texts = texts[:300] + ["", "zzqqxx qqzzxx", "the the the", "unfathomablyish words"]
+    embedded = provider.embed_with_coverage(texts)
+    expected, covered = pooled_by_hand(provider, texts, provider.options.pooling)
+    np.testing.assert_array_equal(embedded.covered, covered)
+    np.testing.assert_allclose(embedded.vectors, expected, rtol=1e-6, atol=1e-7)
+    assert not covered[-4] and covered[-2]  # an empty text is not covered; a repeated word is

@@ -8,17 +8,20 @@ import pytest
 from scipy import stats
 from sklearn import metrics
 
-from embbench.bootstrap import bootstrap_ci, resamples, rowwise_spearman, vectorised_ci
+from embbench.bootstrap import bootstrap_ci, resampled_spearman, resamples, vectorised_ci
 from embbench.tasks.common import purity, v_measure
 
 
-def test_rowwise_spearman_equals_scipy_with_ties() -> None:
-    rng = np.random.default_rng(1)
-    x = rng.integers(0, 5, (20, 30)).astype(float)  # many ties
-    y = rng.normal(size=(20, 30))
-    expected = [stats.spearmanr(a, b).statistic for a, b in zip(x, y, strict=True)]
-    np.testing.assert_allclose(rowwise_spearman(x, y), expected, rtol=1e-12)
-    assert np.isnan(rowwise_spearman(np.ones((1, 5)), y[:1, :5]))[0]
+@pytest.mark.parametrize("seed", range(3))
+def test_resampled_spearman_equals_scipy_on_each_resample_with_ties(seed) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 5, 40).astype(float)  # many ties
+    y = np.where(rng.random(40) < 0.3, 1.0, rng.normal(size=40))  # ties on the other side too
+    rows = rng.integers(0, 40, (25, 40))
+    expected = [stats.spearmanr(x[r], y[r]).statistic for r in rows]
+    np.testing.assert_allclose(resampled_spearman(x, y, rows), expected, rtol=1e-12)
+    assert np.isnan(resampled_spearman(np.ones(5), y[:5], rows[:1, :5] % 5))[0]  # a constant side: undefined
+    assert np.isnan(resampled_spearman(x, y, np.zeros((1, 40), dtype=np.int64)))[0]  # one item drawn 40 times
 
 
 def test_resamples_in_chunks_are_one_stream(monkeypatch) -> None:
@@ -48,7 +51,7 @@ def test_a_large_similarity_interval_is_vectorised() -> None:
     rng = np.random.default_rng(0)
     gold = rng.normal(size=200_000)
     predicted = gold + rng.normal(size=gold.size)
-    low, high = vectorised_ci(lambda chunk: rowwise_spearman(gold[chunk], predicted[chunk]), gold.size, rounds=50)
+    low, high = vectorised_ci(lambda chunk: resampled_spearman(gold, predicted, chunk), gold.size, rounds=50)
     assert low < stats.spearmanr(gold, predicted).statistic < high
 
 

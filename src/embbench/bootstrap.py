@@ -54,17 +54,38 @@ def vectorised_ci(
     )
 
 
-def rowwise_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson correlation of each row of x with the same row of y (NaN where a row is constant)."""
-    x = x - x.mean(axis=1, keepdims=True)
-    y = y - y.mean(axis=1, keepdims=True)
-    denominator = np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+def multiplicities(resamples: np.ndarray, n_items: int) -> np.ndarray:
+    """(k x n_items) how many times each item was drawn in each row of a (k x m) matrix of resampled indices."""
+    k = len(resamples)
+    flat = (resamples + (np.arange(k) * n_items)[:, None]).ravel()
+    return np.bincount(flat, minlength=k * n_items).reshape(k, n_items).astype(np.float64)
+
+
+def resampled_ranks(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The average rank (scipy's, ties included) each item would have in each resample, from its multiplicities:
+    the items drawn before its group of equal values plus half the group; no resample is sorted."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new_group = np.r_[True, ordered[1:] != ordered[:-1]]
+    group = np.empty(len(values), dtype=np.int64)
+    group[order] = np.cumsum(new_group) - 1
+    ends = np.r_[np.flatnonzero(new_group)[1:], len(values)] - 1  # last position of each group of ties
+    through = np.cumsum(counts[:, order], axis=1)[:, ends]  # (k x groups) drawn up to the end of each group
+    sizes = np.diff(through, axis=1, prepend=0)
+    return (through - sizes + (sizes + 1) / 2)[:, group]
+
+
+def resampled_spearman(x: np.ndarray, y: np.ndarray, resamples: np.ndarray) -> np.ndarray:
+    """Spearman correlation of x and y on each row of ``resamples`` (indices into them; NaN where a side is
+    constant): the Pearson correlation of average ranks weighted by how often each item was drawn, which is
+    scipy's ``spearmanr`` of ``x[row], y[row]`` computed without sorting any resample."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    counts = multiplicities(resamples, len(x))
+    drawn = counts.sum(axis=1, keepdims=True)
+    rx, ry = resampled_ranks(x, counts), resampled_ranks(y, counts)
+    rx -= (counts * rx).sum(axis=1, keepdims=True) / drawn
+    ry -= (counts * ry).sum(axis=1, keepdims=True) / drawn
+    covariance = (counts * rx * ry).sum(axis=1)
+    denominator = np.sqrt((counts * rx * rx).sum(axis=1) * (counts * ry * ry).sum(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 0, (x * y).sum(axis=1) / denominator, np.nan)
-
-
-def rowwise_spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Spearman correlation per row: Pearson of average ranks (scipy's definition, ties included)."""
-    from scipy.stats import rankdata
-
-    return rowwise_pearson(rankdata(x, axis=1), rankdata(y, axis=1))
+        return np.where(denominator > 0, covariance / denominator, np.nan)

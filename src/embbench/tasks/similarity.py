@@ -11,7 +11,7 @@ import numpy as np
 from scipy import stats
 
 from embbench.api import Items, Provider, TaskOutput, WordVectors
-from embbench.bootstrap import rowwise_spearman
+from embbench.bootstrap import resampled_spearman
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
@@ -129,7 +129,7 @@ class WordSimilarity(FileTask[WordTaskOptions]):
         return correlations(list(items["gold"]), list(items["cosine"]))["spearman"]
 
     def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
-        return rowwise_spearman(items["gold"][resamples], items["cosine"][resamples])
+        return resampled_spearman(items["gold"], items["cosine"], resamples)
 
     def _similarities(self, provider: Provider) -> tuple[np.ndarray, np.ndarray]:
         """Each pair's cosine (NaN when a word is not covered) and whether both words were found whole."""
