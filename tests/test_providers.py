@@ -113,7 +113,7 @@ def test_pooling_in_one_sparse_product_equals_pooling_text_by_text(context, spec
 
     provider = context.make_provider(spec)
     _, texts = read_texts(context.registry.dataset("mr").path)
-    texts = texts[:300] + ["", "zzqqxx qqzzxx", "the the the", "unfathomablyish words"]
+    texts = [*texts[:300], "", "zzqqxx qqzzxx", "the the the", "unfathomablyish words"]
     embedded = provider.embed_with_coverage(texts)
     expected, covered = pooled_by_hand(provider, texts, provider.options.pooling)
     np.testing.assert_array_equal(embedded.covered, covered)
