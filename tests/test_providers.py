@@ -97,8 +97,10 @@ def pooled_by_hand(provider, texts: list[str], pooling: str) -> tuple[np.ndarray
         stacked = np.concatenate([vectors.dense_rows(rows), np.array(block, dtype=np.float32).reshape(-1, vectors.dim)])
         if len(stacked):
             covered[i] = True
-            out[i] = stacked.max(axis=0) if pooling == "max" else stacked.sum(axis=0) / (
-                len(stacked) if pooling == "mean" else 1
+            out[i] = (
+                stacked.max(axis=0)
+                if pooling == "max"
+                else stacked.sum(axis=0) / (len(stacked) if pooling == "mean" else 1)
             )
     return out, covered
 
