@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import stat
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embbench import run
-from embbench.api import Context
+from embbench.api import Context, Provider
 from embbench.config import load_suite, parse_spec
 from embbench.errors import EmbbenchError
 from embbench.results import load_records
@@ -177,7 +178,40 @@ def test_concurrent_loads_of_one_new_file_all_succeed(tmp_path) -> None:
     with multiprocessing.get_context("spawn").Pool(3) as pool:
         loaded = pool.starmap(_load, [(str(path), str(tmp_path / "cache"))] * 3)
     assert loaded[0] == loaded[1] == loaded[2]
-    assert len(list((tmp_path / "cache" / "vectors").iterdir())) == 1  # one entry, no leftovers
+    entries = [p for p in (tmp_path / "cache" / "vectors").iterdir() if p.suffix != ".lock"]
+    assert len(entries) == 1  # one entry, no leftovers
+
+
+class SlowCountingProvider(Provider):
+    """Takes a while to embed, and leaves one line in ``log`` per call."""
+
+    name = "slow-counting"
+
+    def __init__(self, log: Path) -> None:
+        super().__init__()
+        self.log = log
+
+    def embed(self, texts):
+        with open(self.log, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        time.sleep(0.5)
+        return np.ones((len(texts), 3), dtype=np.float32)
+
+
+def _embed(folder: str, log: str) -> float:
+    from embbench.embedding_cache import CachingProvider
+
+    return float(
+        CachingProvider(SlowCountingProvider(Path(log)), Path(folder)).embed([f"t{i}" for i in range(100)]).sum()
+    )
+
+
+def test_processes_needing_the_same_embeddings_at_once_compute_them_once(tmp_path) -> None:
+    log = tmp_path / "calls.log"
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        sums = pool.starmap(_embed, [(str(tmp_path / "embeddings"), str(log))] * 3)
+    assert sums == [300.0] * 3
+    assert len(log.read_text().splitlines()) == 1  # the other two waited for it and read it from the cache
 
 
 def test_fasttext_caches_hold_no_pickles(registry, cache_dir) -> None:

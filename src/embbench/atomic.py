@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,6 +30,25 @@ def atomic_write(path: Path, data: str | bytes | Callable[[BinaryIO], object]) -
     os.chmod(tmp.name, 0o644)
     os.replace(tmp.name, path)
     return path
+
+
+@contextlib.contextmanager
+def built_once(target: Path) -> Iterator[None]:
+    """Hold the lock of the cache entry ``target`` while looking it up and building it, so that processes that
+    need the same entry at once build it once: the others wait, then find it built. (An advisory ``flock`` on
+    ``<target>.lock``, released by the system if the holder dies; without ``fcntl`` each process builds.)"""
+    try:
+        import fcntl
+    except ImportError:  # Windows: entries are still atomic, just possibly built twice
+        yield
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / f"{target.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _alive(pid: int) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from embbench.api import Embedded, Provider
-from embbench.atomic import atomic_write
+from embbench.atomic import atomic_write, built_once
 from embbench.errors import warn
 
 MIN_TEXTS = 64  # smaller requests are cheaper to recompute than to look up
@@ -60,15 +60,25 @@ class CachingProvider:
         if self._directory is None or len(texts) < MIN_TEXTS:
             return compute(texts)
         path = self._directory / f"{texts_key(kind, texts)}.npz"
-        if path.exists():
-            try:
-                with np.load(path, allow_pickle=False) as stored:
-                    vectors, covered = stored["vectors"], stored["covered"]
-                if vectors.shape[0] == covered.shape[0] == len(texts):
-                    return Embedded(vectors, covered)
-                warn(f"embedding cache entry {path} holds {vectors.shape[0]} rows for {len(texts)} texts; recomputing")
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-                warn(f"embedding cache entry {path} is damaged ({type(exc).__name__}); recomputing it")
-        result = compute(texts)
-        atomic_write(path, lambda handle: np.savez(handle, vectors=result.vectors, covered=result.covered))
-        return result
+        with built_once(path):  # tasks of one provider in parallel workers embed the same texts once
+            stored = self._stored(path, len(texts))
+            if stored is not None:
+                return stored
+            result = compute(texts)
+            atomic_write(path, lambda handle: np.savez(handle, vectors=result.vectors, covered=result.covered))
+            return result
+
+    @staticmethod
+    def _stored(path: Path, n_texts: int) -> Embedded | None:
+        """The entry at ``path`` if it is there and whole; a damaged one is reported (and then rebuilt)."""
+        if not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                vectors, covered = stored["vectors"], stored["covered"]
+            if vectors.shape[0] == covered.shape[0] == n_texts:
+                return Embedded(vectors, covered)
+            warn(f"embedding cache entry {path} holds {vectors.shape[0]} rows for {n_texts} texts; recomputing")
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            warn(f"embedding cache entry {path} is damaged ({type(exc).__name__}); recomputing it")
+        return None

@@ -23,7 +23,7 @@ from typing import BinaryIO, Literal
 import numpy as np
 
 from embbench.api import WordVectors
-from embbench.atomic import publish_folder, work_folder
+from embbench.atomic import built_once, publish_folder, work_folder
 from embbench.errors import EmbbenchError, warn
 from embbench.files import default_cache_dir
 from embbench.hashing import fingerprint, stable_hash
@@ -305,17 +305,18 @@ def load_vectors(
     sha256 = fingerprint(path, cache_dir / "fingerprints")
     fmt = detect_format(path) if fmt == "auto" else fmt
     directory = cache_dir / "vectors" / stable_hash([CACHE_VERSION, sha256, fmt])
-    cached = reuse_cached(directory)
-    if cached is not None:
-        return cached
-    work = work_folder(directory)
-    try:
-        words, matrix = _read_binary(path, work) if fmt == "word2vec-binary" else _read_text(path, fmt, work)
-        meta = {"path": str(path), "format": fmt, "sha256": sha256}
-        _publish(work, directory, words, matrix, meta)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return load_cached(directory)
+    with built_once(directory):
+        cached = reuse_cached(directory)
+        if cached is not None:
+            return cached
+        work = work_folder(directory)
+        try:
+            words, matrix = _read_binary(path, work) if fmt == "word2vec-binary" else _read_text(path, fmt, work)
+            meta = {"path": str(path), "format": fmt, "sha256": sha256}
+            _publish(work, directory, words, matrix, meta)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return load_cached(directory)
 
 
 def save_text(vectors: WordVectors, path: Path, fmt: Literal["glove", "word2vec"] = "glove") -> None:

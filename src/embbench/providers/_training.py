@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from embbench.api import Context, Provider, WordOptionsT, WordProvider, WordVectors
-from embbench.atomic import work_folder
+from embbench.atomic import built_once, work_folder
 from embbench.corpus import Corpus, corpus_files, load_corpus
 from embbench.errors import EmbbenchError
 from embbench.hashing import stable_hash
@@ -35,24 +35,25 @@ def cached_fit(
 
     ``build(folder)`` returns (words, matrix, provenance) and may save other artifacts (a model, a decoder)
     into ``folder``; they are kept in the returned cache folder (``check(folder)`` verifies them on reuse, raising
-    ``DamagedCache``). Provenance gains ``fit_seconds``.
+    ``DamagedCache``). Provenance gains ``fit_seconds``. Processes fitting the same provider at once fit it once.
     """
     directory = fit_folder(context, provider)
-    cached = reuse_cached(directory, check)
-    if cached is not None:
-        vectors, meta = cached
-        return vectors, {**meta, "from_cache": True}, directory
-    work = work_folder(directory)
-    start = time.perf_counter()
-    try:
-        words, matrix, provenance = build(work)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    provenance = {**provenance, "fit_seconds": round(time.perf_counter() - start, 3)}
-    save_cached(directory, words, matrix, provenance, work=work)
-    vectors, meta = load_cached(directory)
-    return vectors, {**meta, "from_cache": False}, directory
+    with built_once(directory):
+        cached = reuse_cached(directory, check)
+        if cached is not None:
+            vectors, meta = cached
+            return vectors, {**meta, "from_cache": True}, directory
+        work = work_folder(directory)
+        start = time.perf_counter()
+        try:
+            words, matrix, provenance = build(work)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        provenance = {**provenance, "fit_seconds": round(time.perf_counter() - start, 3)}
+        save_cached(directory, words, matrix, provenance, work=work)
+        vectors, meta = load_cached(directory)
+        return vectors, {**meta, "from_cache": False}, directory
 
 
 def corpus_inputs(provider: Provider, context: Context) -> dict[str, str]:
