@@ -23,7 +23,7 @@ from embbench.plugins import Registry
 from embbench.results import MIN_COVERAGE, Record, load_records, read_record
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Compare embeddings: any provider on any task.")
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 200)  # piped tables are not folded to 80 columns
 err = Console(stderr=True)
 DEFAULT_SUITE = Path(str(resources.files("embbench") / "suites" / "default.toml"))
 DEFAULT_BOARD = Path("leaderboards") / "default"
