@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,8 @@ def test_run_rerun_and_leaderboard(tmp_path: Path, cache_dir: Path) -> None:
     args = ["run", "-p", "glove", "-p", "onehot:max_vocab=5000", "-t", "ws353", "-t", "rg65", "--results", str(results)]
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
+    cores = os.cpu_count() or 1  # by default, the pending pairs run on one worker process per core
+    assert (f"{min(cores, 4)} worker processes" if cores > 1 else "this process") in first.stderr
     records = [json.loads(p.read_text()) for p in sorted(results.glob("*.json"))]
     assert len(records) == 4
     for record in records:
@@ -76,9 +79,12 @@ def test_run_rerun_and_leaderboard(tmp_path: Path, cache_dir: Path) -> None:
     second = run_cli(*args)
     assert second.returncode == 0
     assert {p: p.stat().st_mtime_ns for p in results.glob("*.json")} == mtimes  # skipped, not rewritten
-    third = run_cli(*args, "--rerun")
-    assert third.returncode == 0
+    third = run_cli(*args, "--rerun", "--jobs", "1")
+    assert third.returncode == 0 and "this process" in third.stderr
     assert all(p.stat().st_mtime_ns != mtimes[p] for p in results.glob("*.json"))
+    again = {(r["provider"], r["task"]): (r["scores"], r["ci95"]) for r in map(json.loads, map(Path.read_text,
+             sorted(results.glob("*.json"))))}  # fmt: skip
+    assert again == {(r["provider"], r["task"]): (r["scores"], r["ci95"]) for r in records}  # same as the workers'
 
     board = tmp_path / "board"
     made = run_cli("leaderboard", "--results", str(results), "--out", str(board), "--format", "md,csv,json,html,latex")

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import time
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -163,6 +164,7 @@ def run_command(
         if plugin.error:
             err.print(f"WARNING: plugin '{plugin.name}' is left out: {plugin.error}", markup=False, highlight=False)
     failures: list[str] = []
+    workers: list[int] = []
 
     def failed(record: Record, kept: Record) -> None:
         failures.append(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}"
@@ -177,11 +179,21 @@ def run_command(
             on_start=lambda n: progress.update(bar, total=n),
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
             on_note=lambda note: progress.console.print(f"redo {note}"), on_failure=failed,
+            on_workers=workers.append,
         )  # fmt: skip
+        start = time.perf_counter()
         records = run(plan.providers, plan.tasks, registry=registry, options=options)
     counts = {s: sum(r.status == s for r in records) for s in ("ok", "skipped", "error")}
+    where = (
+        "Ray"
+        if executor is ExecutorName.ray
+        else f"{workers[0]} worker processes"
+        if workers and workers[0]
+        else "this process"
+    )
     err.print(
         f"{len(records)} pairs: {counts['ok']} ok, {counts['skipped']} skipped, {counts['error']} error -> {results}"
+        f" ({time.perf_counter() - start:.1f} s, {where})"
     )
     for record in records:
         if record.status == "error":

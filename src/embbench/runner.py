@@ -30,6 +30,7 @@ class RunOptions:
     raise_errors: bool = False
     embedding_cache: bool = True
     jobs: int = 1
+    """Worker processes (``embbench run`` defaults to one per core); 1 runs everything in this process."""
     executor: ExecutorName | str = ExecutorName.local
     ray_address: str | None = None
     on_start: Callable[[int], None] | None = None
@@ -40,6 +41,8 @@ class RunOptions:
     """Told why a pair with an earlier record is run again (``stale: task version 2 -> 3``)."""
     on_failure: Callable[[Record, Record], None] | None = None
     """Told of a failure (first) that left a finished ``ok`` record (second) in place."""
+    on_workers: Callable[[int], None] | None = None
+    """Told how many worker processes run the pending pairs (0: this process; Ray's are its own)."""
 
 
 def _executor_name(options: RunOptions) -> ExecutorName:
@@ -55,8 +58,13 @@ def _executor(name: ExecutorName, options: RunOptions, context: Context, pairs: 
     settings = {"raise_errors": options.raise_errors, "embedding_cache": options.embedding_cache}
     if name is ExecutorName.ray:
         return RayExecutor(context, settings, options.ray_address)
+    workers = max(min(options.jobs, pairs), 1)
     if name is ExecutorName.process or (options.jobs > 1 and pairs > 1):
-        return ProcessExecutor(context, settings, Path(options.results_dir), max(min(options.jobs, pairs), 1))
+        if options.on_workers:
+            options.on_workers(workers)
+        return ProcessExecutor(context, settings, Path(options.results_dir), workers)
+    if options.on_workers:
+        options.on_workers(0)
     return LocalExecutor(context, settings)
 
 
