@@ -115,16 +115,113 @@ def embbench_weat(permutations: int) -> dict:
     return {"tests_run": output.n_scored, "effect_sizes": [t.get("effect_size") for t in output.details["tests"]]}
 
 
-def default_suite(results: Path, cache: Path, rerun: bool) -> int:
+def default_suite(results: Path, cache: Path, rerun: bool) -> dict:
+    """``embbench run`` on the default suite as the README writes it (one worker per core), with its own results
+    and cache folders; the per-phase breakdown comes from the records it wrote."""
     import os
+    import resource
+    import subprocess
+    import sys
 
-    from embbench import run
-    from embbench.config import load_suite
     from embbench.datasets import DATA_DIR
+    from embbench.results import load_records
+    from embbench.timings import breakdown
 
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    suite = load_suite(DATA_DIR.parent / "suites" / "default.toml")
-    return len(run(suite.providers, suite.tasks, results, cache_dir=cache, rerun=rerun))
+    command = [
+        str(Path(sys.executable).with_name("embbench")),
+        "run",
+        "--suite",
+        str(DATA_DIR.parent / "suites" / "default.toml"),
+        "--results",
+        str(results),
+        "--cache",
+        str(cache),
+    ] + (["--rerun"] if rerun else [])
+    subprocess.run(command, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True)
+    records = load_records(results)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest of embbench's processes
+    return {"pairs": len(records), "breakdown": breakdown(records), "peak_mb": peak_mb}
+
+
+def nested_cv_sklearn(features: Path, labels: Path) -> dict:
+    """What a user would write (and what embbench did before): scikit-learn's LogisticRegressionCV in each of 5
+    stratified folds, 3 inner folds, C in (0.25, 1, 4, 16), on standardised dense features, default threads."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = np.load(features), np.load(labels, allow_pickle=True)
+    predicted = np.empty_like(y)
+    start = time.perf_counter()
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
+        inner = StratifiedKFold(3, shuffle=True, random_state=0)
+        model = make_pipeline(StandardScaler(), LogisticRegressionCV(Cs=[0.25, 1.0, 4.0, 16.0], cv=inner,
+                                                                     scoring="accuracy", max_iter=2000))  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            predicted[test] = model.fit(x[train], y[train]).predict(x[test])
+    return {"seconds": time.perf_counter() - start, "accuracy": float(np.mean(predicted == y))}
+
+
+def embbench_classification(provider_spec: str, task_spec: str, cache: Path, features: Path, labels: Path) -> dict:
+    """The task on a fitted provider, its embeddings already computed (saved for the scikit-learn side)."""
+    from embbench.api import Context
+    from embbench.plugins import Registry
+    from embbench.tasks.common import embed_checked
+
+    registry = Registry.load()
+    context = Context(cache, registry)
+    provider = context.make_provider(provider_spec)
+    task = registry.make_task(task_spec)
+    task.load(context)
+    vectors, _ = embed_checked(provider, task.texts_)
+    np.save(features, vectors)
+    np.save(labels, np.array(task.labels_, dtype=object))
+    task_embeddings = _Embedded(provider, vectors)
+    start = time.perf_counter()
+    accuracy = task.evaluate(task_embeddings).scores["accuracy"]
+    return {"seconds": time.perf_counter() - start, "accuracy": accuracy}
+
+
+class _Embedded:
+    """A provider whose embeddings of one list of texts are already computed (so only the task is timed)."""
+
+    def __init__(self, provider, vectors: np.ndarray) -> None:
+        self.provider, self.vectors = provider, vectors
+
+    def __getattr__(self, name: str):
+        return getattr(self.provider, name)
+
+    def embed_with_coverage(self, texts):
+        from embbench.api import Embedded
+
+        return Embedded(self.vectors, np.ones(len(self.vectors), dtype=bool))
+
+
+def three_products(restrict: int, n_questions: int) -> float:
+    """The floor the issue sets for 3CosAdd + 3CosMul: three (restrict x d) x (d x questions) products, blocked."""
+    return sum(matmul_floor(restrict, n_questions) for _ in range(3))
+
+
+def similarity_interval(n_pairs: int, one_at_a_time: bool) -> dict:
+    """The bootstrap interval (1,000 resamples) of a Spearman correlation over ``n_pairs`` pairs: embbench's, or
+    scipy's spearmanr once per resample (what a user would write)."""
+    from scipy import stats
+
+    from embbench.bootstrap import bootstrap_ci, resampled_spearman, vectorised_ci
+
+    rng = np.random.default_rng(0)
+    gold = np.round(rng.random(n_pairs) * 10, 1)  # ratings with ties, as in the real sets
+    cosine = gold + rng.normal(size=n_pairs)
+    start = time.perf_counter()
+    if one_at_a_time:
+        interval = bootstrap_ci(lambda rows: stats.spearmanr(gold[rows], cosine[rows]).statistic, n_pairs)
+    else:
+        interval = vectorised_ci(lambda chunk: resampled_spearman(gold, cosine, chunk), n_pairs)
+    return {"seconds": time.perf_counter() - start, "interval": interval}
 
 
 def write_scale_file(path: Path, words: int, dim: int) -> None:

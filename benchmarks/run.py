@@ -1,9 +1,10 @@
 """Side-by-side benchmarks: embbench against the tool a user would otherwise use, in one run on one machine.
 
-    python benchmarks/run.py [--only load,analogy,similarity,weat,suite,scale] [--work DIR]
+    python benchmarks/run.py [--only load,analogy,similarity,interval,classification,weat,suite,scale] [--work DIR]
 
 Each operation runs in a fresh process (time and peak memory are its own); results are printed as a
-markdown table and written to benchmarks/results.md, which the README quotes. WEFE needs numpy<=1.26, so its
+markdown table and written to benchmarks/results.md, which the README quotes; the cold default suite's time
+breakdown, from its records, goes to benchmarks/suite-profile.md. WEFE needs numpy<=1.26, so its
 side runs in its own environment first (``tox -e bench-wefe``) and leaves ``<work>/wefe.json`` for this script.
 """
 
@@ -29,6 +30,7 @@ DATA = ROOT / "src" / "embbench" / "data"
 SIMILARITY = ("ws353", "ws353-sim", "ws353-rel", "simlex999", "men", "rw", "simverb3500", "mturk287", "mturk771",
               "rg65", "mc30", "yp130", "semeval17")  # fmt: skip
 ROWS: list[str] = []
+PROFILE = ROOT / "benchmarks" / "suite-profile.md"
 HEADER = ["| operation | embbench | alternative | ratio | notes |", "|---|---:|---:|---:|---|"]
 
 
@@ -72,6 +74,16 @@ def bench_analogy(work: Path) -> None:
     _, _, floor = measure(cases.matmul_floor, restrict, 19_544)
     row("the floor: the one (300,000 x 50) x (50 x 19,544) product, blocked, nothing else", floor, None, "",
         f"3CosAdd above takes {ours / floor:.1f}x this")  # fmt: skip
+    _, mb, both = measure(cases.embbench_task, "google")
+    _, _, three = measure(cases.three_products, 400_000, 19_544)
+    row(
+        "analogy, the default `google` task: 3CosAdd and 3CosMul over all 400,000 GloVe words",
+        both["seconds_in_task"],
+        None,
+        "",
+        f"{both['seconds_in_task'] / three:.2f}x the time of three (400,000 x 50) x (50 x 19,544) products "
+        f"({three:.1f} s in this run); accuracy {both['3cosadd']:.4f} / {both['3cosmul']:.4f}; peak RSS {mb:.0f} MiB",
+    )
 
 
 def bench_similarity(work: Path) -> None:
@@ -90,6 +102,33 @@ def bench_similarity(work: Path) -> None:
     note = "same Spearman on all 13" if same else "DIFFERENT Spearman"
     row("word similarity, all 13 sets, GloVe 6B 50d, protocol=gensim (vectors already in memory)", ours["seconds"],
         gensim["seconds"], "gensim evaluate_word_pairs", note)  # fmt: skip
+
+
+def bench_classification(work: Path) -> None:
+    features, labels = work / "onehot-mr.npy", work / "mr-labels.npy"
+    cache = work / "classification-cache"
+    _, _, ours = measure(cases.embbench_classification, "onehot:max_vocab=5000", "mr", cache, features, labels)
+    _, _, theirs = measure(cases.nested_cv_sklearn, features, labels)
+    row("classification, MR (10,605 sentences), one-hot 5,000 words, nested CV (5 x 3 folds, 4 C values)",
+        ours["seconds"], theirs["seconds"], "scikit-learn LogisticRegressionCV on dense features",
+        f"accuracy {ours['accuracy']:.4f} vs {theirs['accuracy']:.4f}")  # fmt: skip
+
+
+def bench_interval(work: Path) -> None:
+    for pairs in (30, 3_000):
+        _, _, ours = measure(cases.similarity_interval, pairs, False)
+        _, _, theirs = measure(cases.similarity_interval, pairs, True)
+        same = "same interval" if np.allclose(ours["interval"], theirs["interval"], atol=1e-12) else "DIFFERENT"
+        row(f"bootstrap interval of Spearman, {pairs:,} pairs, 1,000 resamples", ours["seconds"], theirs["seconds"],
+            "scipy spearmanr per resample", same)  # fmt: skip
+    _, mb, ours = measure(cases.similarity_interval, 1_000_000, False)
+    row(
+        "bootstrap interval of Spearman, 1,000,000 pairs, 1,000 resamples",
+        ours["seconds"],
+        None,
+        "",
+        f"peak RSS {mb:.0f} MiB",
+    )
 
 
 def bench_weat(work: Path) -> None:
@@ -127,13 +166,30 @@ def bench_suite(work: Path) -> None:
     cache, results = work / "suite-cache", work / "suite-results"
     for folder in (cache, results):
         shutil.rmtree(folder, ignore_errors=True)
-    cold_s, cold_mb, n = measure(cases.default_suite, results, cache, False)
+    cold_s, _, cold = measure(cases.default_suite, results, cache, False)
     warm_s, *_ = measure(cases.default_suite, results, cache, False)
     rerun_s, *_ = measure(cases.default_suite, results, cache, True)
-    row(f"default suite, cold ({n} pairs: trains every provider)", cold_s, None, "", f"peak RSS {cold_mb:.0f} MiB")
+    row(f"default suite, cold ({cold['pairs']} pairs: trains every provider), `embbench run`, {os.cpu_count()} "
+        "worker processes", cold_s, None, "", f"peak RSS of the largest process {cold['peak_mb']:.0f} MiB")  # fmt: skip
     row("default suite, warm rerun (finished pairs skipped)", warm_s, None, "", f"{100 * warm_s / cold_s:.1f}% of cold")
     row("default suite, --rerun with warm caches (fits and embeddings reused)", rerun_s, None, "",
         f"{100 * rerun_s / cold_s:.1f}% of cold")  # fmt: skip
+    PROFILE.write_text(profile_markdown(cold["breakdown"], cold_s))
+
+
+def profile_markdown(breakdown: dict, wall: float) -> str:
+    """The cold run's time per provider and per task family (core-seconds summed from its records)."""
+    lines = [f"Cold default suite, {wall:.0f} s wall on {os.cpu_count()} cores; seconds summed from the records "
+             "(the fit once per provider), so the rows add up to the cores' busy time, not the wall time."]  # fmt: skip
+    for key, title in (("providers", "provider"), ("families", "task family")):
+        lines += [
+            "",
+            f"| {title} | pairs | fit | embed | score | interval | total |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        lines += [f"| {r['name']} | {r['pairs']} | {r['fit']:.1f} | {r['embed']:.1f} | {r['score']:.1f} | "
+                  f"{r['interval']:.1f} | {r['total']:.1f} |" for r in breakdown[key]]  # fmt: skip
+    return "\n".join(lines) + "\n"
 
 
 def bench_scale(work: Path) -> None:
@@ -150,8 +206,9 @@ def bench_scale(work: Path) -> None:
         f"analogy {result['analogy_seconds']:.0f} s")  # fmt: skip
 
 
-BENCHES = {"load": bench_load, "analogy": bench_analogy, "similarity": bench_similarity, "weat": bench_weat,
-           "debias": bench_debias, "suite": bench_suite, "scale": bench_scale}  # fmt: skip
+BENCHES = {"load": bench_load, "analogy": bench_analogy, "similarity": bench_similarity, "interval": bench_interval,
+           "classification": bench_classification, "weat": bench_weat, "debias": bench_debias, "suite": bench_suite,
+           "scale": bench_scale}  # fmt: skip
 
 
 def main() -> None:

@@ -17,17 +17,19 @@ BATCH = 65536
 ENTRIES_PER_WORD = 2  # batches hold at most this many entries per vocabulary word, so few rows repeat within one
 
 
-def _step(params: np.ndarray, squares: np.ndarray, rows: np.ndarray, grads: np.ndarray, rate: float) -> None:
-    """AdaGrad update of ``params`` with per-entry gradients summed per row (a sparse product does the sums)."""
-    size = params.shape[0]
+def _step(params: tuple[np.ndarray, np.ndarray], squares: tuple[np.ndarray, np.ndarray], rows: np.ndarray,
+          grads: np.ndarray, rate: float) -> None:  # fmt: skip
+    """AdaGrad update of a side's vectors and biases (``params``) from per-entry gradients (vector columns, then
+    the bias), summed per row by one sparse product."""
+    size = params[0].shape[0]
     selector = scipy.sparse.csr_matrix(
         (np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), (size, len(rows))
     )
-    summed = selector @ (grads if grads.ndim == 2 else grads[:, None])
     touched = np.flatnonzero(selector.indptr[1:] > selector.indptr[:-1])
-    summed = summed[touched].reshape((len(touched), *params.shape[1:]))
-    params[touched] -= rate * summed / np.sqrt(squares[touched])
-    squares[touched] += summed**2
+    summed = (selector @ grads)[touched]
+    for param, square, gradient in ((params[0], squares[0], summed[:, :-1]), (params[1], squares[1], summed[:, -1])):
+        param[touched] -= rate * gradient / np.sqrt(square[touched])
+        square[touched] += gradient**2
 
 
 def train_glove(
@@ -61,10 +63,9 @@ def train_glove(
             diff = np.einsum("ij,ij->i", wi, wj) + word_bias[i] + context_bias[j] - log_x[batch]
             fdiff = weight[batch] * diff
             total += float(0.5 * np.dot(fdiff, diff))
-            _step(words, squares[0], i, fdiff[:, None] * wj, learning_rate)
-            _step(contexts, squares[1], j, fdiff[:, None] * wi, learning_rate)
-            _step(word_bias, squares[2], i, fdiff, learning_rate)
-            _step(context_bias, squares[3], j, fdiff, learning_rate)
+            _step((words, word_bias), (squares[0], squares[2]), i, np.c_[fdiff[:, None] * wj, fdiff], learning_rate)
+            _step((contexts, context_bias), (squares[1], squares[3]), j, np.c_[fdiff[:, None] * wi, fdiff],
+                  learning_rate)  # fmt: skip
         if not np.isfinite(total):
             raise FloatingPointError("GloVe training diverged (cost is NaN or inf); try a smaller learning_rate")
         costs.append(total / len(rows))
