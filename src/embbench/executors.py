@@ -116,7 +116,11 @@ def _saving_job(results_dir: str, *job: Any) -> list[Evaluated]:
 
 class ProcessExecutor:
     """Worker processes (spawned: torch and BLAS threads do not survive fork), ``jobs`` at a time: every provider's
-    fit is a job, and each of its pairs is a job as soon as it is fitted."""
+    fit is a job, and each of its pairs is a job as soon as it is fitted.
+
+    The driver hands out one job per free worker: fits first (they unlock pairs), then pairs, avoiding two pairs of
+    one provider on one dataset at once (they would embed the same texts: one computes them, the other would wait).
+    """
 
     def __init__(self, context: Context, settings: dict[str, Any], results_dir: Path, jobs: int) -> None:
         self.context, self.settings, self.results_dir, self.jobs = context, settings, results_dir, jobs
@@ -124,20 +128,32 @@ class ProcessExecutor:
     def run(self, work: Work) -> Iterator[Evaluated]:
         spawn = multiprocessing.get_context("spawn")
         cache, results = self.context.cache_dir, str(self.results_dir)
+        unfitted = list(work)
+        ready: list[tuple[tuple[str, str | None], Job]] = []  # pairs of fitted providers: (provider, dataset), job
+        fitting: dict[concurrent.futures.Future, tuple[Planned, list[Planned]]] = {}
+        pairing: dict[concurrent.futures.Future, tuple[str, str | None]] = {}
         with concurrent.futures.ProcessPoolExecutor(
             max_workers=self.jobs, mp_context=spawn, initializer=share_cores, initargs=(self.jobs,)
         ) as pool:
-            fits = {pool.submit(fit_job, provider.spec, str(cache)): (provider, tasks) for provider, tasks in work}
-            running = set(fits)
-            while running:
-                finished, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
-                for future in finished:
-                    if future not in fits:
+            while unfitted or ready or fitting or pairing:
+                while len(fitting) + len(pairing) < self.jobs and (unfitted or ready):
+                    if unfitted:
+                        provider, tasks = unfitted.pop(0)
+                        fitting[pool.submit(fit_job, provider.spec, str(cache))] = (provider, tasks)
+                        continue
+                    busy = set(pairing.values())
+                    key, job = ready.pop(next((i for i, (key, _) in enumerate(ready) if key not in busy), 0))
+                    pairing[pool.submit(_saving_job, results, *job)] = key
+                done, _ = concurrent.futures.wait([*fitting, *pairing], return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    if future in pairing:
+                        del pairing[future]
                         yield from future.result()
                         continue
-                    provider, tasks = fits[future]
-                    for job in pair_jobs(provider, tasks, cache, self.settings, future.result()):
-                        running.add(pool.submit(_saving_job, results, *job))
+                    provider, tasks = fitting.pop(future)
+                    jobs = pair_jobs(provider, tasks, cache, self.settings, future.result())
+                    ready += [((provider.label, task.obj.dataset_sha256()), job)
+                              for task, job in zip(tasks, jobs, strict=True)]  # fmt: skip
 
 
 class RayExecutor:
