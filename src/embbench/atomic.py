@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -35,15 +36,18 @@ def atomic_write(path: Path, data: str | bytes | Callable[[BinaryIO], object]) -
 @contextlib.contextmanager
 def built_once(target: Path) -> Iterator[None]:
     """Hold the lock of the cache entry ``target`` while looking it up and building it, so that processes that
-    need the same entry at once build it once: the others wait, then find it built. (An advisory ``flock`` on
-    ``<target>.lock``, released by the system if the holder dies; without ``fcntl`` each process builds.)"""
+    need the same entry at once build it once: the others wait, then find it built. (An advisory ``flock`` on a
+    file named by the entry's path in the system's temporary folder, so cache folders hold only entries; the
+    system releases it if the holder dies. Without ``fcntl`` each process builds, atomically as always.)"""
     try:
         import fcntl
-    except ImportError:  # Windows: entries are still atomic, just possibly built twice
+    except ImportError:  # Windows
         yield
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f"{target.name}.lock", "a") as handle:
+    folder = Path(tempfile.gettempdir()) / "embbench-locks"
+    folder.mkdir(exist_ok=True)
+    name = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:32]
+    with open(folder / f"{name}.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

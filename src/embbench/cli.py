@@ -25,7 +25,7 @@ from embbench.results import MIN_COVERAGE, Record, load_records, read_record
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Compare embeddings: any provider on any task.")
 out = Console(width=None if sys.stdout.isatty() else 200)  # piped tables are not folded to 80 columns
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay one line each, whatever the width
 DEFAULT_SUITE = Path(str(resources.files("embbench") / "suites" / "default.toml"))
 DEFAULT_BOARD = Path("leaderboards") / "default"
 MinCoverage = Annotated[
