@@ -221,7 +221,9 @@ class Analogy(FileTask[AnalogyOptions]):
                 exclude[i, : len(found)] = found
 
             def cosine(block: np.ndarray, norms: np.ndarray, mean: np.ndarray = mean) -> np.ndarray:
-                return products(mean, block) / norms[None, :]  # gensim: dot(vectors, mean) / norms
+                scores = products(mean, block)
+                scores /= norms[None, :]  # gensim: dot(vectors, mean) / norms; in place, no second array
+                return scores
 
             best = nearest(vectors, limit, cosine, exclude=exclude)[:, 0]
             correct[batch] = [vectors.words[r].upper() == upper[q][3] for r, q in zip(best, batch, strict=True)]
