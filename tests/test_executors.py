@@ -94,3 +94,15 @@ def test_embeddings_are_computed_once_across_tasks_and_runs(tmp_path: Path, cach
                    embedding_cache=False)  # fmt: skip
     assert [n for n in CountingGlove.calls if n == 2225] == [2225, 2225, 2225]
     assert comparable(first) == comparable(uncached)
+
+
+def test_tasks_say_which_texts_they_embed(registry, context) -> None:
+    """The scheduler keeps pairs that embed the same texts apart: the BBC clustering and classification tasks embed
+    the same articles, the headline task their bodies only, and MR other texts."""
+    keys = {}
+    for name in ("bbc-clustering", "bbc-classification", "bbc-headlines", "mr"):
+        task = registry.make_task(name)
+        task.load(context)
+        keys[name] = task.embeds()
+    assert keys["bbc-clustering"] == keys["bbc-classification"] is not None
+    assert len({keys["bbc-clustering"], keys["bbc-headlines"], keys["mr"]}) == 3

@@ -354,6 +354,11 @@ class Task(Configured[OptionsT], ABC):
         """sha256 of the data the task evaluates on (stored in every record)."""
         return None
 
+    def embeds(self) -> str | None:
+        """What the task embeds, as a key: two tasks with the same key embed the same texts (the scheduler keeps
+        them apart, so one computes the embeddings and the other reuses them). Its dataset, by default."""
+        return self.dataset_sha256()
+
     def load(self, context: Context) -> None:
         """Read and validate the task's data; raises EmbbenchError naming file:line on bad data."""
 

@@ -119,7 +119,7 @@ class ProcessExecutor:
     fit is a job, and each of its pairs is a job as soon as it is fitted.
 
     The driver hands out one job per free worker: fits first (they unlock pairs), then pairs, avoiding two pairs of
-    one provider on one dataset at once (they would embed the same texts: one computes them, the other would wait).
+    one provider that embed the same texts (``Task.embeds``) at once: one would compute them, the other would wait.
     """
 
     def __init__(self, context: Context, settings: dict[str, Any], results_dir: Path, jobs: int) -> None:
@@ -129,7 +129,7 @@ class ProcessExecutor:
         spawn = multiprocessing.get_context("spawn")
         cache, results = self.context.cache_dir, str(self.results_dir)
         unfitted = list(work)
-        ready: list[tuple[tuple[str, str | None], Job]] = []  # pairs of fitted providers: (provider, dataset), job
+        ready: list[tuple[tuple[str, str | None], Job]] = []  # pairs of fitted providers: (provider, texts), job
         fitting: dict[concurrent.futures.Future, tuple[Planned, list[Planned]]] = {}
         pairing: dict[concurrent.futures.Future, tuple[str, str | None]] = {}
         with concurrent.futures.ProcessPoolExecutor(
@@ -152,7 +152,7 @@ class ProcessExecutor:
                         continue
                     provider, tasks = fitting.pop(future)
                     jobs = pair_jobs(provider, tasks, cache, self.settings, future.result())
-                    ready += [((provider.label, task.obj.dataset_sha256()), job)
+                    ready += [((provider.label, task.obj.embeds()), job)
                               for task, job in zip(tasks, jobs, strict=True)]  # fmt: skip
 
 
