@@ -24,6 +24,18 @@ def test_resampled_spearman_equals_scipy_on_each_resample_with_ties(seed) -> Non
     assert np.isnan(resampled_spearman(x, y, np.zeros((1, 40), dtype=np.int64)))[0]  # one item drawn 40 times
 
 
+def test_resampled_spearman_of_many_items_and_changed_inputs_equals_scipy() -> None:
+    rng = np.random.default_rng(7)
+    x = np.round(rng.random(20_000) * 10, 1)  # ratings: about a hundred groups of ties
+    y = x + rng.normal(size=x.size)
+    rows = rng.integers(0, x.size, (5, x.size))
+    expected = [stats.spearmanr(x[r], y[r]).statistic for r in rows]
+    np.testing.assert_allclose(resampled_spearman(x, y, rows), expected, rtol=1e-10)
+    x[:100] = 11.0  # the same array changed in place: its sort is made again
+    expected = [stats.spearmanr(x[r], y[r]).statistic for r in rows[:2]]
+    np.testing.assert_allclose(resampled_spearman(x, y, rows[:2]), expected, rtol=1e-10)
+
+
 def test_resamples_in_chunks_are_one_stream(monkeypatch) -> None:
     import embbench.bootstrap
 

@@ -54,38 +54,45 @@ def vectorised_ci(
     )
 
 
-def multiplicities(resamples: np.ndarray, n_items: int) -> np.ndarray:
-    """(k x n_items) how many times each item was drawn in each row of a (k x m) matrix of resampled indices."""
-    k = len(resamples)
-    flat = (resamples + (np.arange(k) * n_items)[:, None]).ravel()
-    return np.bincount(flat, minlength=k * n_items).reshape(k, n_items).astype(np.float64)
-
-
-def resampled_ranks(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """The average rank (scipy's, ties included) each item would have in each resample, from its multiplicities:
-    the items drawn before its group of equal values plus half the group; no resample is sorted."""
+def sorted_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The items in order of value (stable) and the sorted positions where each group of equal values starts,
+    ending with the number of items."""
     order = np.argsort(values, kind="stable")
     ordered = values[order]
-    new_group = np.r_[True, ordered[1:] != ordered[:-1]]
-    group = np.empty(len(values), dtype=np.int64)
-    group[order] = np.cumsum(new_group) - 1
-    ends = np.r_[np.flatnonzero(new_group)[1:], len(values)] - 1  # last position of each group of ties
-    through = np.cumsum(counts[:, order], axis=1)[:, ends]  # (k x groups) drawn up to the end of each group
-    sizes = np.diff(through, axis=1, prepend=0)
-    return (through - sizes + (sizes + 1) / 2)[:, group]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return order, np.r_[starts, len(values)]
+
+
+class SpearmanResamples:
+    """Spearman correlation of x and y on rows of resampled indices, which is scipy's ``spearmanr`` of
+    ``x[row], y[row]``: both sides are sorted once, and each resample costs three compiled passes over its
+    multiplicities (the average rank of an item is the number drawn before its group of equal values plus
+    half the group), with the rows spread over the cores."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x, self.y = x, y
+        x_order, x_starts = sorted_groups(x)
+        y_order, y_starts = sorted_groups(y)
+        x_position = np.empty_like(x_order)
+        x_position[x_order] = np.arange(len(x_order))
+        self.arrays = (x_position, x_starts, x_position[y_order], y_starts)
+
+    def __call__(self, resamples: np.ndarray) -> np.ndarray:
+        """One correlation per row of ``resamples`` (NaN where a side is constant)."""
+        import numba
+
+        from embbench.bootstrap_kernels import spearman_rows
+
+        return spearman_rows(np.ascontiguousarray(resamples, dtype=np.int64), *self.arrays, numba.get_num_threads())
+
+
+_last: list[SpearmanResamples] = []
 
 
 def resampled_spearman(x: np.ndarray, y: np.ndarray, resamples: np.ndarray) -> np.ndarray:
     """Spearman correlation of x and y on each row of ``resamples`` (indices into them; NaN where a side is
-    constant): the Pearson correlation of average ranks weighted by how often each item was drawn, which is
-    scipy's ``spearmanr`` of ``x[row], y[row]`` computed without sorting any resample."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    counts = multiplicities(resamples, len(x))
-    drawn = counts.sum(axis=1, keepdims=True)
-    rx, ry = resampled_ranks(x, counts), resampled_ranks(y, counts)
-    rx -= (counts * rx).sum(axis=1, keepdims=True) / drawn
-    ry -= (counts * ry).sum(axis=1, keepdims=True) / drawn
-    covariance = (counts * rx * ry).sum(axis=1)
-    denominator = np.sqrt((counts * rx * rx).sum(axis=1) * (counts * ry * ry).sum(axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 0, covariance / denominator, np.nan)
+    constant). Consecutive calls with equal x and y (the chunks of one interval) reuse their sorts."""
+    x, y = np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
+    if not (_last and np.array_equal(_last[0].x, x) and np.array_equal(_last[0].y, y)):
+        _last[:] = [SpearmanResamples(x, y)]
+    return _last[0](resamples)

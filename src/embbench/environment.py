@@ -9,7 +9,7 @@ from importlib import metadata
 from typing import Any
 
 PACKAGES = ("numpy", "scipy", "scikit-learn", "pandas", "torch", "gensim", "transformers", "sentence-transformers",
-            "sacrebleu", "threadpoolctl")  # fmt: skip
+            "sacrebleu", "threadpoolctl", "numba")  # fmt: skip
 
 
 def _cpu_model() -> str:

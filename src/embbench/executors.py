@@ -88,8 +88,8 @@ def share_cores(workers: int) -> None:
     from threadpoolctl import threadpool_limits
 
     threads = max(1, (os.cpu_count() or 1) // workers)
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = str(threads)  # read by libraries loaded later in this process (torch)
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[variable] = str(threads)  # read by libraries loaded later in this process (torch, numba)
     threadpool_limits(limits=threads)  # and applied to those already loaded
 
 

@@ -1,0 +1,62 @@
+"""Compiled (numba) loops of the bootstrap: a few passes over a resample's multiplicities per statistic, without
+the temporaries a chain of numpy operations would make. Imported only when an interval is computed."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def spearman_rows(
+    resamples: np.ndarray,
+    x_position: np.ndarray,
+    x_starts: np.ndarray,
+    y_order: np.ndarray,
+    y_starts: np.ndarray,
+    threads: int,
+) -> np.ndarray:
+    """Spearman correlation on each row of ``resamples`` (indices of items): the Pearson correlation of the
+    average ranks (scipy's, ties included) of x and y weighted by how often each item was drawn; NaN where a
+    side is constant. Items are numbered by their place in x's order (``x_position`` maps an index to it);
+    ``y_order`` lists them in y's order; ``*_starts`` are the positions in each order where a group of equal
+    values starts, ending with the number of items. A group's rank is the number drawn before it plus half of
+    the group (plus one half), kept doubled and centred so that it is an exact integer."""
+    rows, drawn = resamples.shape
+    n_items = len(x_position)
+    out = np.empty(rows)
+    threads = max(1, min(threads, rows))
+    centre = drawn + 1  # twice the mean rank
+    for thread in numba.prange(threads):
+        counts = np.zeros(n_items, np.int32)
+        x_rank = np.empty(n_items, np.int32)
+        for row in range(thread, rows, threads):
+            counts[:] = 0
+            for j in range(drawn):
+                counts[x_position[resamples[row, j]]] += 1
+            sxx = syy = sxy = 0.0
+            before = 0
+            for group in range(len(x_starts) - 1):
+                in_group = 0
+                for item in range(x_starts[group], x_starts[group + 1]):
+                    in_group += counts[item]
+                rank = 2 * before + in_group + 1 - centre
+                sxx += in_group * float(rank) ** 2
+                x_rank[x_starts[group] : x_starts[group + 1]] = rank
+                before += in_group
+            before = 0
+            for group in range(len(y_starts) - 1):
+                in_group = 0
+                for position in range(y_starts[group], y_starts[group + 1]):
+                    in_group += counts[y_order[position]]
+                rank = 2 * before + in_group + 1 - centre
+                syy += in_group * float(rank) ** 2
+                x_ranks_drawn = 0.0
+                for position in range(y_starts[group], y_starts[group + 1]):
+                    item = y_order[position]
+                    if counts[item]:
+                        x_ranks_drawn += counts[item] * float(x_rank[item])
+                sxy += x_ranks_drawn * rank
+                before += in_group
+            out[row] = sxy / np.sqrt(sxx * syy) if sxx > 0 and syy > 0 else np.nan
+    return out
