@@ -102,3 +102,35 @@ def test_malformed_analogy_file(tmp_path, text, line, what) -> None:
 def test_main_score_follows_methods() -> None:
     assert Analogy(dataset="google", methods=("3cosmul",)).main_score == "3cosmul"
     assert Analogy(dataset="google").main_score == "3cosadd"
+
+
+def test_compiled_search_equals_numpy_argmax_with_ties_exclusions_and_blocks(monkeypatch) -> None:
+    """The compiled search gives numpy's answers to the bit: float32 scores in numpy's order, excluded rows
+    skipped, exact ties to the lower row, the running best carried across blocks of the vocabulary."""
+    import embbench.tasks.analogy as analogy
+    from embbench.tasks._wordsearch import products, unit_block, unit_rows
+
+    rng = np.random.default_rng(0)
+    matrix = np.repeat(rng.integers(-2, 3, (1500, 8)), 2, axis=0).astype(np.float32)  # words 2k, 2k + 1 are twins
+    vectors = WordVectors([f"w{i}" for i in range(len(matrix))], matrix)
+    rows = rng.integers(0, len(matrix), (300, 3))
+    exclude = np.concatenate([rows, rows ^ 1], axis=1)  # the twins of question words are excluded too
+    exclude[:50, 3:] = -1
+    monkeypatch.setattr(analogy, "BLOCK_ELEMENTS", 700 * 40)  # several blocks per pass
+    found = analogy.add_and_mul_answers(vectors, len(matrix), rows, exclude)
+
+    distinct, where = np.unique(rows, return_inverse=True)
+    a, b, c = where.reshape(rows.shape).T
+    words = unit_rows(vectors, distinct)
+    block = max(256, analogy.BLOCK_ELEMENTS // len(distinct))
+    cosines = np.concatenate([products(words, unit_block(matrix[s : s + block], vectors.norms[s : s + block]))
+                              for s in range(0, len(matrix), block)], axis=1)  # fmt: skip
+    added = cosines[b] - cosines[a]
+    added += cosines[c]
+    multiplied = (cosines[b] + 1) * (cosines[c] + 1)
+    multiplied /= cosines[a] + np.float32(1.002)
+    for method, scores in (("3cosadd", added), ("3cosmul", multiplied)):
+        for i, excluded in enumerate(exclude):
+            scores[i, excluded[excluded >= 0]] = -np.inf
+        np.testing.assert_array_equal(found[method], scores.argmax(axis=1))
+    assert (added.max(axis=1)[:, None] == added).sum(axis=1).max() > 1  # exact ties were there to break

@@ -13,68 +13,40 @@ from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.errors import EmbbenchError
 from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
-from embbench.tasks._wordsearch import Score, nearest, nearest_each, products, unit_block, unit_rows
+from embbench.tasks._wordsearch import BLOCK_ELEMENTS, products, unit_block, unit_rows
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
 from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
 
 Method = Literal["3cosadd", "3cosmul"]
-COSMUL_EPSILON = 1e-3  # Levy & Goldberg 2014
-QUESTION_BATCH = 2048
-TILE_ROWS = 128  # questions whose scores are combined at once: (128 x block) float32 temporaries fit in L2
 
 
-def cos_add(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Score:
-    """3CosAdd: cos(d, b) - cos(d, a) + cos(d, c), one product with (b - a + c)."""
-    query = b - a + c
+def add_and_mul_answers(
+    vectors: WordVectors, limit: int, rows: np.ndarray, exclude: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The 3CosAdd and 3CosMul answer (vocabulary row) to each question (``rows``: a, b, c rows), searched over
+    the first ``limit`` words. Both come from one set of three similarity blocks (cos to a, b and c): per block
+    of the vocabulary, one product with the distinct question words (19,544 Google questions have 905), whose
+    rows a compiled loop combines and reduces to each question's running best without writing any score."""
+    import numba
 
-    def score(block: np.ndarray, norms: np.ndarray) -> np.ndarray:
-        return products(query, unit_block(block, norms))
+    from embbench.tasks._analogy_kernel import best_add_and_mul
 
-    return score
-
-
-def cos_mul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Score:
-    """3CosMul (Levy & Goldberg 2014) with cosines shifted to [0, 1]: cos'(d,b) cos'(d,c) / (cos'(d,a) + eps)."""
-
-    def score(block: np.ndarray, norms: np.ndarray) -> np.ndarray:
-        unit = unit_block(block, norms)
-        result = products(b, unit)
-        result += 1
-        result *= products(c, unit) + 1
-        result /= products(a, unit) + (1 + 2 * COSMUL_EPSILON)  # same argmax as the halved form
-        return result
-
-    return score
-
-
-SCORES: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], Score]] = {"3cosadd": cos_add, "3cosmul": cos_mul}
-
-
-def cos_add_and_mul(words: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> Callable[..., list[np.ndarray]]:
-    """3CosAdd and 3CosMul from one set of three similarity blocks (cos to a, b and c). The blocks are rows of one
-    product with the distinct question words (``words``, unit rows; ``a``, ``b``, ``c`` index into them): questions
-    share words (19,544 Google questions have 905), so that product is far smaller than one per question. The
-    scores are combined ``TILE_ROWS`` questions at a time, in place, so the temporaries stay in cache."""
-
-    def scores(block: np.ndarray, norms: np.ndarray) -> list[np.ndarray]:
-        similarities = products(words, unit_block(block, norms))
-        added = np.empty((len(a), similarities.shape[1]), dtype=np.float32)
-        multiplied = np.empty_like(added)
-        for start in range(0, len(a), TILE_ROWS):
-            rows = slice(start, start + TILE_ROWS)
-            to_a, to_c, to_b = similarities[a[rows]], similarities[c[rows]], multiplied[rows]
-            to_b[...] = similarities[b[rows]]
-            np.subtract(to_b, to_a, out=added[rows])
-            added[rows] += to_c
-            to_b += 1
-            to_c += 1
-            to_b *= to_c
-            to_a += 1 + 2 * COSMUL_EPSILON  # same argmax as the halved form
-            to_b /= to_a
-        return [added, multiplied]
-
-    return scores
+    if not len(rows):
+        return {"3cosadd": np.full(0, -1, dtype=np.int64), "3cosmul": np.full(0, -1, dtype=np.int64)}
+    limit = min(limit, len(vectors))
+    distinct, where = np.unique(rows, return_inverse=True)
+    a, b, c = np.ascontiguousarray(where.reshape(rows.shape).T)
+    words = unit_rows(vectors, distinct)
+    best = np.full((len(rows), 2), -np.inf, dtype=np.float32)
+    best_rows = np.full((len(rows), 2), -1, dtype=np.int64)
+    block_rows = max(256, BLOCK_ELEMENTS // max(1, len(distinct)))
+    for start in range(0, limit, block_rows):
+        stop = min(limit, start + block_rows)
+        cosines = products(words, unit_block(vectors.matrix[start:stop], vectors.norms[start:stop]))
+        best_add_and_mul(cosines, a, b, c, np.ascontiguousarray(exclude), start, best, best_rows,
+                         numba.get_num_threads())  # fmt: skip
+    return dict(zip(("3cosadd", "3cosmul"), best_rows.T, strict=True))
 
 
 @dataclass(frozen=True)
@@ -133,7 +105,8 @@ class Analogy(FileTask[AnalogyOptions]):
     Options: ClassVar = AnalogyOptions
 
     main_score = "3cosadd"
-    version = 2  # 2: per-item outputs (predicted word per question and method)
+    version = 3  # 2: per-item outputs (predicted word per question and method); 3: compiled search (exact ties,
+    # as between binary vectors, may now go to another word)
 
     def __init__(self, options: AnalogyOptions | None = None, **kwargs: object) -> None:
         super().__init__(options, **kwargs)
@@ -179,21 +152,10 @@ class Analogy(FileTask[AnalogyOptions]):
         answers = {m: np.full(len(rows), -1, dtype=np.int64) for m in self.options.methods}
         covered = np.flatnonzero((rows >= 0).all(axis=1))
         lower = np.array([w.lower() for w in vectors.words[:limit]], dtype=object)
-        for start in range(0, len(covered), QUESTION_BATCH):
-            batch = covered[start : start + QUESTION_BATCH]
-            if set(self.options.methods) == {"3cosadd", "3cosmul"}:  # one pass, one product with distinct words
-                distinct, where = np.unique(rows[batch, :3], return_inverse=True)
-                where = where.reshape(len(batch), 3)
-                scores = cos_add_and_mul(unit_rows(vectors, distinct), *where.T)
-                both = nearest_each(vectors, limit, scores, exclude=rows[batch, :3])
-                found = dict(zip(("3cosadd", "3cosmul"), both, strict=True))
-            else:
-                a, b, c = (unit_rows(vectors, rows[batch, i]) for i in range(3))
-                found = {m: nearest(vectors, limit, SCORES[m](a, b, c), exclude=rows[batch, :3])
-                         for m in self.options.methods}  # fmt: skip
-            for method, top in found.items():
-                correct[method][batch] = lower[top[:, 0]] == lower[rows[batch, 3]]
-                answers[method][batch] = top[:, 0]
+        found = add_and_mul_answers(vectors, limit, rows[covered, :3], exclude=rows[covered, :3])
+        for method in self.options.methods:
+            correct[method][covered] = (found[method] >= 0) & (lower[found[method]] == lower[rows[covered, 3]])
+            answers[method][covered] = found[method]
         return rows, correct, answers
 
     def _gensim(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -202,32 +164,24 @@ class Analogy(FileTask[AnalogyOptions]):
         Excluding every row whose upper case is a question word and taking the best remaining row is the same
         answer (unless more than four spellings of the question words outrank it, when gensim's answer is a
         question word and therefore wrong anyway), and needs only an argmax instead of a top-5 per question.
+        gensim ranks words by their cosine to the mean of the unit vectors of b, c and -a, which orders them as
+        3CosAdd over unit vectors does, so the same compiled search answers both.
         """
         limit = self.options.restrict_vocab or GENSIM_RESTRICT_VOCAB
         ok_vocab = gensim_vocabulary(vectors, limit)
         upper = [tuple(w.upper() for w in q.words) for q in self.questions_]
         rows = np.array([[ok_vocab[w][0] if w in ok_vocab else -1 for w in q] for q in upper], dtype=np.int64)
         covered = np.flatnonzero((rows >= 0).all(axis=1))
+        spellings = [[r for w in upper[q][:3] for r in ok_vocab[w]] for q in covered]
+        exclude = np.full((len(covered), max(map(len, spellings), default=3)), -1, dtype=np.int64)
+        for i, found in enumerate(spellings):
+            exclude[i, : len(found)] = found
+        best = add_and_mul_answers(vectors, limit, rows[covered, :3], exclude)["3cosadd"]
         correct = np.zeros(len(rows), dtype=bool)
         answers = np.full(len(rows), -1, dtype=np.int64)
-        for start in range(0, len(covered), QUESTION_BATCH):
-            batch = covered[start : start + QUESTION_BATCH]
-            a, b, c = (vectors.dense_rows(r) / vectors.norms[r][:, None] for r in rows[batch, :3].T)
-            mean = (np.zeros_like(a) + b + c - a) / np.float32(3)  # gensim's get_mean_vector, in its order
-            mean /= np.linalg.norm(mean, axis=1, keepdims=True)
-            spellings = [[r for w in upper[q][:3] for r in ok_vocab[w]] for q in batch]
-            exclude = np.full((len(batch), max(map(len, spellings))), -1, dtype=np.int64)
-            for i, found in enumerate(spellings):
-                exclude[i, : len(found)] = found
-
-            def cosine(block: np.ndarray, norms: np.ndarray, mean: np.ndarray = mean) -> np.ndarray:
-                scores = products(mean, block)
-                scores /= norms[None, :]  # gensim: dot(vectors, mean) / norms; in place, no second array
-                return scores
-
-            best = nearest(vectors, limit, cosine, exclude=exclude)[:, 0]
-            correct[batch] = [vectors.words[r].upper() == upper[q][3] for r, q in zip(best, batch, strict=True)]
-            answers[batch] = best
+        correct[covered] = [r >= 0 and vectors.words[r].upper() == upper[q][3]
+                            for r, q in zip(best, covered, strict=True)]  # fmt: skip
+        answers[covered] = best
         return rows, {"3cosadd": correct}, {"3cosadd": answers}
 
 
