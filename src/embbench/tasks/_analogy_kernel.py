@@ -58,23 +58,24 @@ def best_add_and_mul(
     start: int,
     best: np.ndarray,
     best_rows: np.ndarray,
-    threads: int,
+    chunks: int,
 ) -> None:
     """Update each question's best 3CosAdd (``best[:, 0]``) and 3CosMul (``best[:, 1]``) score and vocabulary row
     with the words ``start ... start + width`` whose cosines to the distinct question words are ``cosines``
     (words x width, float32); ``a``, ``b``, ``c`` index its rows per question, rows in ``exclude`` (questions
-    x e, -1 padded) are never chosen, and ties go to the lower row. Questions are split over ``threads``.
+    x e, -1 padded) are never chosen, and ties go to the lower row. The questions are split into ``chunks``
+    shared among the threads (a few per thread even out the blocks that need a scan).
 
     3CosAdd is cos(d, b) - cos(d, a) + cos(d, c); 3CosMul is (cos(d, b) + 1)(cos(d, c) + 1) / (cos(d, a) + 1 +
     2 eps), Levy & Goldberg's (cos' = (cos + 1) / 2) scaled by 4."""
     width = cosines.shape[1]
     n_questions = len(a)
-    threads = max(1, min(threads, n_questions))
-    share = (n_questions + threads - 1) // threads
-    for thread in numba.prange(threads):
+    chunks = max(1, min(chunks, n_questions))
+    share = (n_questions + chunks - 1) // chunks
+    for chunk in numba.prange(chunks):
         added = np.empty(width, dtype=np.float32)
         multiplied = np.empty(width, dtype=np.float32)
-        for question in range(thread * share, min(n_questions, (thread + 1) * share)):
+        for question in range(chunk * share, min(n_questions, (chunk + 1) * share)):
             to_a, to_b, to_c = cosines[a[question]], cosines[b[question]], cosines[c[question]]
             for column in range(width):
                 x, y, z = to_a[column], to_b[column], to_c[column]

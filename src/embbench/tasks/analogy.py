@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.errors import EmbbenchError
@@ -41,11 +42,12 @@ def add_and_mul_answers(
     best = np.full((len(rows), 2), -np.inf, dtype=np.float32)
     best_rows = np.full((len(rows), 2), -1, dtype=np.int64)
     block_rows = max(256, BLOCK_ELEMENTS // max(1, len(distinct)))
-    for start in range(0, limit, block_rows):
-        stop = min(limit, start + block_rows)
-        cosines = products(words, unit_block(vectors.matrix[start:stop], vectors.norms[start:stop]))
-        best_add_and_mul(cosines, a, b, c, np.ascontiguousarray(exclude), start, best, best_rows,
-                         numba.get_num_threads())  # fmt: skip
+    with threadpool_limits(limits=1, user_api="blas"):  # idle BLAS threads spinning would slow the loop's threads
+        for start in range(0, limit, block_rows):
+            stop = min(limit, start + block_rows)
+            cosines = products(words, unit_block(vectors.matrix[start:stop], vectors.norms[start:stop]))
+            best_add_and_mul(cosines, a, b, c, np.ascontiguousarray(exclude), start, best, best_rows,
+                             8 * numba.get_num_threads())  # fmt: skip
     return dict(zip(("3cosadd", "3cosmul"), best_rows.T, strict=True))
 
 
