@@ -106,3 +106,26 @@ def test_tasks_say_which_texts_they_embed(registry, context) -> None:
         keys[name] = task.embeds()
     assert keys["bbc-clustering"] == keys["bbc-classification"] is not None
     assert len({keys["bbc-clustering"], keys["bbc-headlines"], keys["mr"]}) == 3
+
+
+def test_the_longest_pairs_go_first_then_fits_then_the_rest(registry, context) -> None:
+    """A model provider's document pairs start as soon as it is fitted, before other providers' fits, so they do
+    not trail the run; its pairs that embed the same texts do not run at once while other work waits."""
+    from embbench.evaluation import Planned
+    from embbench.executors import JobQueue
+
+    def planned(spec: str, make) -> Planned:
+        return Planned(spec, make(spec), label=spec)
+
+    tasks = [planned(name, registry.make_task) for name in ("mc30", "bbc-clustering", "bbc-classification", "mr")]
+    for task in tasks:
+        task.obj.load(context)
+    work = [(planned(name, registry.make_provider), tasks) for name in ("word2vec", "glove", "bert")]
+    queue = JobQueue(work)
+    assert [queue.next(set()) for _ in range(2)] == [("fit", work[2]), ("fit", work[0])]  # the model's fit first
+    queue.add_pairs(work[2][0], tasks, [f"bert {t.label}" for t in tasks])
+    assert queue.next(set())[1][1] == "bert bbc-clustering"  # long pairs before the last fit, the largest first
+    assert queue.next({("bert", tasks[1].obj.embeds())})[1][1] == "bert mr"  # not the texts being embedded
+    assert queue.next({("bert", tasks[1].obj.embeds())}) == ("fit", work[1])  # the long pair left waits its texts
+    assert [queue.next(set())[1][1] for _ in range(2)] == ["bert bbc-classification", "bert mc30"]
+    assert not queue

@@ -82,6 +82,18 @@ class Exploding(Provider):
         raise RuntimeError("the GPU caught fire")
 
 
+class Exiting(Provider):
+    """A plugin that calls sys.exit() while fitting: an error record, not the end of the run."""
+
+    name = "exiting"
+
+    def fit(self, context):
+        raise SystemExit(2)
+
+    def embed(self, texts):
+        return np.ones((len(texts), 2))
+
+
 class CountingTask(Task):
     """A tiny real task: the fraction of words that get a non-zero vector."""
 
@@ -97,6 +109,7 @@ class InlinePlugin:
     @hookimpl
     def register_providers(self, register):
         register(Exploding)
+        register(Exiting)
 
     @hookimpl
     def register_tasks(self, register):
@@ -105,13 +118,16 @@ class InlinePlugin:
 
 def test_failing_pair_becomes_error_record_and_rest_continue(tmp_path: Path, cache_dir: Path) -> None:
     registry = Registry.load(extra=[InlinePlugin()])
-    records = run(["exploding", "glove"], ["nonzero", "mc30"], tmp_path, registry=registry, cache_dir=cache_dir)
+    records = run(["exploding", "exiting", "glove"], ["nonzero", "mc30"], tmp_path, registry=registry,
+                  cache_dir=cache_dir)  # fmt: skip
     by_pair = {(r.provider, r.task): r for r in records}
     assert by_pair["exploding", "nonzero"].status == "error"
     assert by_pair["exploding", "nonzero"].error == "RuntimeError: the GPU caught fire"
+    assert by_pair["exiting", "mc30"].status == "error"
+    assert by_pair["exiting", "mc30"].error == "provider failed: SystemExit: 2"
     assert by_pair["glove", "nonzero"].scores == {"fraction": pytest.approx(2 / 3)}
     assert by_pair["glove", "mc30"].status == "ok"
-    assert len(list(tmp_path.glob("*.json"))) == 4
+    assert len(list(tmp_path.glob("*.json"))) == 6
     with pytest.raises(RuntimeError, match="caught fire"):
         run(["exploding"], ["nonzero"], tmp_path / "x", registry=registry, cache_dir=cache_dir, raise_errors=True)
 

@@ -216,7 +216,7 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
         seconds = round(time.perf_counter() - start, 3)
         return Evaluated(new_record(provider, task, status="skipped", error=str(exc), timings=timings(),
                                     seconds=seconds, environment=environment()))  # fmt: skip
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
         if raise_errors:
             raise
         return Evaluated(new_record(
@@ -265,7 +265,7 @@ def provider_records(
     start = time.perf_counter() - fit_seconds
     try:
         provider.obj.fit(context)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
         if raise_errors:
             raise
         seconds = round(time.perf_counter() - start, 3)

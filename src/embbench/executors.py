@@ -21,7 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from embbench.api import Context
+from embbench.api import Context, WordProvider
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.evaluation import Evaluated, Planned, plan, provider_records
@@ -70,7 +70,7 @@ def fit_job(provider: Spec, cache_dir: str) -> float:
     start = time.perf_counter()
     try:
         registry.make_provider(provider).fit(Context(Path(cache_dir), registry))
-    except Exception:
+    except (Exception, SystemExit):
         return 0.0
     return time.perf_counter() - start
 
@@ -114,13 +114,55 @@ def _saving_job(results_dir: str, *job: Any) -> list[Evaluated]:
     return saved
 
 
+LONG_DATA_BYTES = 1 << 20  # about 10,000 sentences: minutes of a transformer on a CPU core
+
+
+def data_bytes(task: Planned) -> int:
+    """The size of the file a task reads (0 when it has none)."""
+    path = getattr(task.obj, "path_", None)
+    return path.stat().st_size if path is not None and path.is_file() else 0
+
+
+def is_long(provider: Planned, task: Planned) -> bool:
+    """Whether a pair is one of a run's longest jobs: a provider that runs a model over every text (not a static
+    vocabulary, such as a transformer) on a task with a large data file (sentences or documents)."""
+    return not isinstance(provider.obj, WordProvider) and data_bytes(task) >= LONG_DATA_BYTES
+
+
+class JobQueue:
+    """The order in which the process executor hands out jobs: the longest pairs first, largest data first (those
+    that run a model over every text of a large file, so that they start as soon as their provider is fitted and
+    do not trail the run), then fits
+    (they unlock pairs; model providers, whose fits load a model, before trained ones), then the other pairs, in
+    order. Two pairs of one provider that embed the same texts (``Task.embeds``) are not run at once when another
+    job is waiting: one would compute the texts, the other would wait for them."""
+
+    def __init__(self, work: Work) -> None:
+        self.unfitted = sorted(work, key=lambda pair: isinstance(pair[0].obj, WordProvider))
+        self.ready: list[tuple[int, tuple[str, str | None], Job]] = []  # (bytes if long, (provider, texts), job)
+
+    def __bool__(self) -> bool:
+        return bool(self.unfitted or self.ready)
+
+    def add_pairs(self, provider: Planned, tasks: list[Planned], jobs: list[Job]) -> None:
+        """The pair jobs of a provider that has just been fitted."""
+        self.ready += [(data_bytes(task) if is_long(provider, task) else 0, (provider.label, task.obj.embeds()), job)
+                       for task, job in zip(tasks, jobs, strict=True)]  # fmt: skip
+
+    def next(self, busy: set[tuple[str, str | None]]) -> tuple[str, Any]:
+        """("fit", (provider, tasks)) or ("pair", (key, job)), given the keys of the pairs running now."""
+        free = [i for i, (_, key, _) in enumerate(self.ready) if key not in busy]
+        long = sorted((i for i in free if self.ready[i][0]), key=lambda i: -self.ready[i][0])  # largest first
+        if long or not self.unfitted:
+            _, key, job = self.ready.pop((long or free or [0])[0])
+            return "pair", (key, job)
+        return "fit", self.unfitted.pop(0)
+
+
 class ProcessExecutor:
     """Worker processes (spawned: torch and BLAS threads do not survive fork), ``jobs`` at a time: every provider's
-    fit is a job, and each of its pairs is a job as soon as it is fitted.
-
-    The driver hands out one job per free worker: fits first (they unlock pairs), then pairs, avoiding two pairs of
-    one provider that embed the same texts (``Task.embeds``) at once: one would compute them, the other would wait.
-    """
+    fit is a job, and each of its pairs is a job as soon as it is fitted; the driver hands out one job per free
+    worker in the order of a ``JobQueue``."""
 
     def __init__(self, context: Context, settings: dict[str, Any], results_dir: Path, jobs: int) -> None:
         self.context, self.settings, self.results_dir, self.jobs = context, settings, results_dir, jobs
@@ -128,22 +170,21 @@ class ProcessExecutor:
     def run(self, work: Work) -> Iterator[Evaluated]:
         spawn = multiprocessing.get_context("spawn")
         cache, results = self.context.cache_dir, str(self.results_dir)
-        unfitted = list(work)
-        ready: list[tuple[tuple[str, str | None], Job]] = []  # pairs of fitted providers: (provider, texts), job
+        queue = JobQueue(work)
         fitting: dict[concurrent.futures.Future, tuple[Planned, list[Planned]]] = {}
         pairing: dict[concurrent.futures.Future, tuple[str, str | None]] = {}
         with concurrent.futures.ProcessPoolExecutor(
             max_workers=self.jobs, mp_context=spawn, initializer=share_cores, initargs=(self.jobs,)
         ) as pool:
-            while unfitted or ready or fitting or pairing:
-                while len(fitting) + len(pairing) < self.jobs and (unfitted or ready):
-                    if unfitted:
-                        provider, tasks = unfitted.pop(0)
-                        fitting[pool.submit(fit_job, provider.spec, str(cache))] = (provider, tasks)
-                        continue
-                    busy = set(pairing.values())
-                    key, job = ready.pop(next((i for i, (key, _) in enumerate(ready) if key not in busy), 0))
-                    pairing[pool.submit(_saving_job, results, *job)] = key
+            while queue or fitting or pairing:
+                while len(fitting) + len(pairing) < self.jobs and queue:
+                    kind, what = queue.next(set(pairing.values()))
+                    if kind == "fit":
+                        provider, _ = what
+                        fitting[pool.submit(fit_job, provider.spec, str(cache))] = what
+                    else:
+                        key, job = what
+                        pairing[pool.submit(_saving_job, results, *job)] = key
                 done, _ = concurrent.futures.wait([*fitting, *pairing], return_when=concurrent.futures.FIRST_COMPLETED)
                 for future in done:
                     if future in pairing:
@@ -151,9 +192,7 @@ class ProcessExecutor:
                         yield from future.result()
                         continue
                     provider, tasks = fitting.pop(future)
-                    jobs = pair_jobs(provider, tasks, cache, self.settings, future.result())
-                    ready += [((provider.label, task.obj.embeds()), job)
-                              for task, job in zip(tasks, jobs, strict=True)]  # fmt: skip
+                    queue.add_pairs(provider, tasks, pair_jobs(provider, tasks, cache, self.settings, future.result()))
 
 
 class RayExecutor:
