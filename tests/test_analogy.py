@@ -108,7 +108,7 @@ def test_compiled_search_equals_numpy_argmax_with_ties_exclusions_and_blocks(mon
     """The compiled search gives numpy's answers to the bit: float32 scores in numpy's order, excluded rows
     skipped, exact ties to the lower row, the running best carried across blocks of the vocabulary."""
     import embbench.tasks.analogy as analogy
-    from embbench.tasks._wordsearch import products, unit_block, unit_rows
+    from embbench.tasks._wordsearch import cosines
 
     rng = np.random.default_rng(0)
     matrix = np.repeat(rng.integers(-2, 3, (1500, 8)), 2, axis=0).astype(np.float32)  # words 2k, 2k + 1 are twins
@@ -121,16 +121,30 @@ def test_compiled_search_equals_numpy_argmax_with_ties_exclusions_and_blocks(mon
 
     distinct, where = np.unique(rows, return_inverse=True)
     a, b, c = where.reshape(rows.shape).T
-    words = unit_rows(vectors, distinct)
+    words = vectors.dense_rows(distinct)
     block = max(256, analogy.BLOCK_ELEMENTS // len(distinct))
-    cosines = np.concatenate([products(words, unit_block(matrix[s : s + block], vectors.norms[s : s + block]))
-                              for s in range(0, len(matrix), block)], axis=1)  # fmt: skip
-    added = cosines[b] - cosines[a]
-    added += cosines[c]
-    multiplied = (cosines[b] + 1) * (cosines[c] + 1)
-    multiplied /= cosines[a] + np.float32(1.002)
+    cos = np.concatenate([cosines(words, matrix[s : s + block], vectors.norms[s : s + block])
+                          for s in range(0, len(matrix), block)], axis=1)  # fmt: skip
+    added = cos[b] - cos[a]
+    added += cos[c]
+    multiplied = (cos[b] + 1) * (cos[c] + 1)
+    multiplied /= cos[a] + np.float32(1.002)
     for method, scores in (("3cosadd", added), ("3cosmul", multiplied)):
         for i, excluded in enumerate(exclude):
             scores[i, excluded[excluded >= 0]] = -np.inf
         np.testing.assert_array_equal(found[method], scores.argmax(axis=1))
     assert (added.max(axis=1)[:, None] == added).sum(axis=1).max() > 1  # exact ties were there to break
+
+
+def test_binary_vectors_give_the_same_answers_whatever_order_their_dimensions_are_summed_in() -> None:
+    """Between +-1 vectors the dot products are exact integers, so the answers (ties included) do not depend on
+    the order BLAS sums in (another machine, another library): permuting the dimensions changes nothing."""
+    import embbench.tasks.analogy as analogy
+
+    rng = np.random.default_rng(1)
+    matrix = np.where(rng.random((4000, 50)) < 0.5, -1, 1).astype(np.float32)
+    rows = rng.integers(0, len(matrix), (2000, 3))
+    found = [analogy.add_and_mul_answers(WordVectors([f"w{i}" for i in range(len(matrix))], m), len(matrix), rows,
+                                         rows) for m in (matrix, np.ascontiguousarray(matrix[:, ::-1]))]  # fmt: skip
+    for method in ("3cosadd", "3cosmul"):
+        np.testing.assert_array_equal(found[0][method], found[1][method])

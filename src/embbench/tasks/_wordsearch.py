@@ -6,15 +6,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-from embbench.api import WordVectors
-
 BLOCK_ELEMENTS = 1 << 22  # floats in one (queries x vocabulary block) matrix of cosines: 16 MiB
-
-
-def unit_rows(vectors: WordVectors, rows: np.ndarray) -> np.ndarray:
-    """The given rows scaled to unit length (zero rows stay zero), float32."""
-    block = vectors.dense_rows(rows)
-    return unit_block(block, np.linalg.norm(block, axis=1))
 
 
 def scale_rows(
@@ -33,6 +25,36 @@ def products(queries: np.ndarray, block: np.ndarray | scipy.sparse.csr_matrix) -
     return queries @ np.asarray(block, dtype=np.float32).T
 
 
+def reciprocals(norms: np.ndarray) -> np.ndarray:
+    """1 / norm (float32), 1 for a zero norm (a zero row stays zero)."""
+    return (1 / np.where(norms > 0, norms, 1)).astype(np.float32)
+
+
 def unit_block(block: np.ndarray | scipy.sparse.csr_matrix, norms: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length; zero rows stay zero."""
-    return scale_rows(block, (1 / np.where(norms > 0, norms, 1)).astype(np.float32))
+    return scale_rows(block, reciprocals(norms))
+
+
+def exact_products(words: np.ndarray, block: np.ndarray | scipy.sparse.csr_matrix) -> bool:
+    """Whether every product of a word row and a block row is an exact float32 integer: both integer-valued
+    (binary codes, counts) and small enough that no partial sum reaches 2**24."""
+    values = block.data if scipy.sparse.issparse(block) else np.asarray(block)
+    if not (values.size and words.size and np.array_equal(values, np.round(values))):
+        return False
+    if not np.array_equal(words, np.round(words)):
+        return False
+    return float(np.abs(words).max()) * float(np.abs(values).max()) * words.shape[1] < 2**24
+
+
+def cosines(words: np.ndarray, block: np.ndarray | scipy.sparse.csr_matrix, block_norms: np.ndarray) -> np.ndarray:
+    """(words x block) cosines, float32, of raw word rows against a block of vocabulary rows. Between
+    integer-valued vectors the products are exact, so they are taken first and scaled after: equal dot products
+    give equal cosines whatever order BLAS sums in, and exact ties (binary vectors have many) break the same way
+    on every machine. Other vectors are scaled to unit length first."""
+    word_norms = np.linalg.norm(words, axis=1)
+    if exact_products(words, block):
+        result = products(words, block)
+        result *= reciprocals(word_norms)[:, None]
+        result *= reciprocals(block_norms)[None, :]
+        return result
+    return products(unit_block(words, word_norms), unit_block(block, block_norms))

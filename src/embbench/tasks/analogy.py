@@ -14,7 +14,7 @@ from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.errors import EmbbenchError
 from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
-from embbench.tasks._wordsearch import BLOCK_ELEMENTS, products, unit_block, unit_rows
+from embbench.tasks._wordsearch import BLOCK_ELEMENTS, cosines
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
 from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
@@ -38,15 +38,15 @@ def add_and_mul_answers(
     limit = min(limit, len(vectors))
     distinct, where = np.unique(rows, return_inverse=True)
     a, b, c = np.ascontiguousarray(where.reshape(rows.shape).T)
-    words = unit_rows(vectors, distinct)
+    words = vectors.dense_rows(distinct)
     best = np.full((len(rows), 2), -np.inf, dtype=np.float32)
     best_rows = np.full((len(rows), 2), -1, dtype=np.int64)
     block_rows = max(256, BLOCK_ELEMENTS // max(1, len(distinct)))
     with threadpool_limits(limits=1, user_api="blas"):  # idle BLAS threads spinning would slow the loop's threads
         for start in range(0, limit, block_rows):
             stop = min(limit, start + block_rows)
-            cosines = products(words, unit_block(vectors.matrix[start:stop], vectors.norms[start:stop]))
-            best_add_and_mul(cosines, a, b, c, np.ascontiguousarray(exclude), start, best, best_rows,
+            block = cosines(words, vectors.matrix[start:stop], vectors.norms[start:stop])
+            best_add_and_mul(block, a, b, c, np.ascontiguousarray(exclude), start, best, best_rows,
                              8 * numba.get_num_threads())  # fmt: skip
     return dict(zip(("3cosadd", "3cosmul"), best_rows.T, strict=True))
 
@@ -107,8 +107,8 @@ class Analogy(FileTask[AnalogyOptions]):
     Options: ClassVar = AnalogyOptions
 
     main_score = "3cosadd"
-    version = 3  # 2: per-item outputs (predicted word per question and method); 3: compiled search (exact ties,
-    # as between binary vectors, may now go to another word)
+    version = 4  # 2: per-item outputs (predicted word per question and method); 3: compiled search; 4: exact
+    # cosines between integer-valued vectors (binary codes): ties break by row on every machine
 
     def __init__(self, options: AnalogyOptions | None = None, **kwargs: object) -> None:
         super().__init__(options, **kwargs)
