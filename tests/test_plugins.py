@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -238,3 +241,66 @@ def test_the_public_surface_for_plugin_authors() -> None:
         embbench.Provider()  # embed is abstract
     provider = Registry.load().make_provider("glove:dim=50")
     assert provider.registered_name == "glove" and provider.plugin.name == "glove"
+
+
+def test_ctrl_c_during_a_parallel_run_keeps_finished_records_and_leaves_no_worker(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the terminal's process group) while a worker is busy: exit 130 with one line, no
+    traceback from the driver or the workers, the finished records kept, no worker process left behind."""
+    fake_distribution(
+        tmp_path,
+        "sleepy_plugin",
+        """
+import time
+import numpy as np
+from embbench import Provider, hookimpl
+
+class Sleepy(Provider):
+    name = "sleepy"
+
+    def embed(self, texts):
+        if len(texts) > 100:  # ws353's words, not mc30's
+            time.sleep(120)
+        return np.ones((len(texts), 2))
+
+@hookimpl
+def register_providers(register):
+    register(Sleepy)
+""",
+    )
+    results = tmp_path / "results"
+    command = [sys.executable, "-m", "embbench.cli", "run", "-p", "glove", "-p", "sleepy", "-t", "mc30", "-t", "ws353",
+               "--results", str(results), "--jobs", "2"]  # fmt: skip
+    process = subprocess.Popen(
+        command, env={**os.environ, "PYTHONPATH": str(tmp_path)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while len(list(results.glob("*.json"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)  # all but the sleepy ws353 pair have finished
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "aborted (records finished so far are kept" in stderr and "Traceback" not in stderr, stderr
+    finished = sorted(p.name.rsplit("__", 1)[0] for p in results.glob("*.json"))
+    assert finished == ["glove__mc30", "glove__ws353", "sleepy__mc30"]
+    assert not running_in_group(process.pid, within=10)  # the workers are gone too
+
+
+def running_in_group(group: int, within: float) -> list:
+    """Processes of a process group still running (not zombies) after waiting up to ``within`` seconds."""
+    import psutil
+
+    deadline = time.monotonic() + within
+    while True:
+        alive = []
+        for proc in psutil.process_iter(["status"]):
+            try:
+                if os.getpgid(proc.pid) == group and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                    alive.append(proc)
+            except (ProcessLookupError, psutil.Error):
+                continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.5)

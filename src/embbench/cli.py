@@ -324,6 +324,9 @@ def compare(
             raise typer.Exit(1)
 
 
+ABORTED = "aborted (records finished so far are kept; a rerun does the rest)"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors become ``ERROR: where: what`` lines and exit code 2, without a traceback."""
     if not log.handlers:
@@ -341,9 +344,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
     except typer.Exit as exc:
-        return exc.exit_code
+        code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        print("aborted", file=sys.stderr)
+        print(ABORTED, file=sys.stderr)
         return 130
     except Exception as exc:
         # Usage errors: click's ClickException, or its copy inside typer >= 0.26 (not a click subclass).
@@ -355,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR: unexpected {type(exc).__name__}: {exc} (a bug in embbench or a plugin;"
               " EMBBENCH_TRACEBACK=1 shows where)", file=sys.stderr)  # fmt: skip
         return 70
+    if code == 130:  # typer's answer to Ctrl-C
+        print(ABORTED, file=sys.stderr)
     return code if isinstance(code, int) else 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Iterator
 from enum import StrEnum
@@ -80,6 +81,13 @@ def pair_jobs(provider: Planned, tasks: list[Planned], cache_dir: Path, settings
     """One job per (provider, task) pair, so a grid with a single provider still uses every worker."""
     return [(provider.spec, provider.label, [(t.spec, t.label)], str(cache_dir), settings, fit_seconds)
             for t in tasks]  # fmt: skip
+
+
+def start_worker(workers: int) -> None:
+    """Set up a worker process: Ctrl-C is the driver's to handle (it stops the workers; an idle worker would
+    otherwise print a traceback), and its share of the cores."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    share_cores(workers)
 
 
 def share_cores(workers: int) -> None:
@@ -171,28 +179,41 @@ class ProcessExecutor:
         spawn = multiprocessing.get_context("spawn")
         cache, results = self.context.cache_dir, str(self.results_dir)
         queue = JobQueue(work)
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=spawn, initializer=start_worker, initargs=(self.jobs,)
+        ) as pool:
+            try:
+                yield from self._drive(pool, queue, cache, results)
+            except BaseException:  # Ctrl-C, or the caller stopped early: stop the workers now (a record is saved
+                # only when its pair has finished, so nothing half-done is kept); there is no public way to before
+                # Python 3.14's terminate_workers
+                for process in list(pool._processes.values()):
+                    process.terminate()
+                raise
+
+    def _drive(
+        self, pool: concurrent.futures.ProcessPoolExecutor, queue: JobQueue, cache: Path, results: str
+    ) -> Iterator[Evaluated]:
+        """Hand out jobs until every one has finished, yielding each pair's records as they come back."""
         fitting: dict[concurrent.futures.Future, tuple[Planned, list[Planned]]] = {}
         pairing: dict[concurrent.futures.Future, tuple[str, str | None]] = {}
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=spawn, initializer=share_cores, initargs=(self.jobs,)
-        ) as pool:
-            while queue or fitting or pairing:
-                while len(fitting) + len(pairing) < self.jobs and queue:
-                    kind, what = queue.next(set(pairing.values()))
-                    if kind == "fit":
-                        provider, _ = what
-                        fitting[pool.submit(fit_job, provider.spec, str(cache))] = what
-                    else:
-                        key, job = what
-                        pairing[pool.submit(_saving_job, results, *job)] = key
-                done, _ = concurrent.futures.wait([*fitting, *pairing], return_when=concurrent.futures.FIRST_COMPLETED)
-                for future in done:
-                    if future in pairing:
-                        del pairing[future]
-                        yield from future.result()
-                        continue
-                    provider, tasks = fitting.pop(future)
-                    queue.add_pairs(provider, tasks, pair_jobs(provider, tasks, cache, self.settings, future.result()))
+        while queue or fitting or pairing:
+            while len(fitting) + len(pairing) < self.jobs and queue:
+                kind, what = queue.next(set(pairing.values()))
+                if kind == "fit":
+                    provider, _ = what
+                    fitting[pool.submit(fit_job, provider.spec, str(cache))] = what
+                else:
+                    key, job = what
+                    pairing[pool.submit(_saving_job, results, *job)] = key
+            done, _ = concurrent.futures.wait([*fitting, *pairing], return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                if future in pairing:
+                    del pairing[future]
+                    yield from future.result()
+                    continue
+                provider, tasks = fitting.pop(future)
+                queue.add_pairs(provider, tasks, pair_jobs(provider, tasks, cache, self.settings, future.result()))
 
 
 class RayExecutor:
