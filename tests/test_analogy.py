@@ -148,3 +148,21 @@ def test_binary_vectors_give_the_same_answers_whatever_order_their_dimensions_ar
                                          rows) for m in (matrix, np.ascontiguousarray(matrix[:, ::-1]))]  # fmt: skip
     for method in ("3cosadd", "3cosmul"):
         np.testing.assert_array_equal(found[0][method], found[1][method])
+
+
+def test_questions_sharing_few_words_give_the_same_3cosadd_answers_by_either_product() -> None:
+    """3CosAdd alone over questions that share few words takes one product per question (b - a + c); its answers
+    are those of the three similarity blocks, but for near-ties (float rounding of a different sum)."""
+    import embbench.tasks.analogy as analogy
+
+    rng = np.random.default_rng(2)
+    matrix = rng.normal(size=(5000, 30)).astype(np.float32)
+    vectors = WordVectors([f"w{i}" for i in range(len(matrix))], matrix)
+    rows = rng.integers(0, len(matrix), (300, 3))  # about 900 distinct words for 300 questions
+    direct = analogy.add_and_mul_answers(vectors, len(matrix), rows, rows, add_only=True)["3cosadd"]
+    blocks = analogy.add_and_mul_answers(vectors, len(matrix), rows, rows)["3cosadd"]
+    assert (direct == blocks).mean() > 0.99
+    unit = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+    scores = (unit[rows[:, 1]] - unit[rows[:, 0]] + unit[rows[:, 2]]) @ unit.T
+    scores[np.arange(len(rows))[:, None], rows] = -np.inf
+    assert (direct == scores.argmax(axis=1)).mean() > 0.99

@@ -14,7 +14,7 @@ from embbench.api import Items, Provider, TaskOutput, WordVectors
 from embbench.errors import EmbbenchError
 from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
-from embbench.tasks._wordsearch import BLOCK_ELEMENTS, cosines
+from embbench.tasks._wordsearch import BLOCK_ELEMENTS, cosines, unit_block
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
 from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
@@ -22,13 +22,20 @@ from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
 Method = Literal["3cosadd", "3cosmul"]
 
 
+COMBINATION_COST = 24  # one question x word combination of the compiled loop costs about 24 multiply-adds
+
+
 def add_and_mul_answers(
-    vectors: WordVectors, limit: int, rows: np.ndarray, exclude: np.ndarray
+    vectors: WordVectors, limit: int, rows: np.ndarray, exclude: np.ndarray, add_only: bool = False
 ) -> dict[str, np.ndarray]:
     """The 3CosAdd and 3CosMul answer (vocabulary row) to each question (``rows``: a, b, c rows), searched over
     the first ``limit`` words. Both come from one set of three similarity blocks (cos to a, b and c): per block
     of the vocabulary, one product with the distinct question words (19,544 Google questions have 905), whose
-    rows a compiled loop combines and reduces to each question's running best without writing any score."""
+    rows a compiled loop combines and reduces to each question's running best without writing any score.
+
+    ``add_only`` (3CosAdd alone) with fewer questions than distinct words (questions that share few words) takes
+    one product per question instead, with its query b - a + c of unit vectors, whose cosine orders words as
+    3CosAdd does; the loop then reads that one row as a, b and c ((q - q) + q is q exactly)."""
     import numba
 
     from embbench.tasks._analogy_kernel import best_add_and_mul
@@ -37,13 +44,19 @@ def add_and_mul_answers(
         return {"3cosadd": np.full(0, -1, dtype=np.int64), "3cosmul": np.full(0, -1, dtype=np.int64)}
     limit = min(limit, len(vectors))
     distinct, where = np.unique(rows, return_inverse=True)
-    a, b, c = np.ascontiguousarray(where.reshape(rows.shape).T)
-    words = vectors.dense_rows(distinct)
+    if add_only and len(rows) < len(distinct):
+        a_unit, b_unit, c_unit = (unit_block(vectors.dense_rows(r), vectors.norms[r]) for r in rows.T)
+        words = b_unit - a_unit + c_unit
+        a = b = c = np.arange(len(rows))
+    else:
+        words = vectors.dense_rows(distinct)
+        a, b, c = np.ascontiguousarray(where.reshape(rows.shape).T)
     best = np.full((len(rows), 2), -np.inf, dtype=np.float32)
     best_rows = np.full((len(rows), 2), -1, dtype=np.int64)
-    block_rows = max(256, BLOCK_ELEMENTS // max(1, len(distinct)))
-    with threadpool_limits(limits=1, user_api="blas"):  # idle BLAS threads spinning would slow the loop's threads
-        for start in range(0, limit, block_rows):
+    block_rows = max(256, BLOCK_ELEMENTS // len(words))
+    loop_bound = len(rows) * COMBINATION_COST > words.size  # else the products dominate: let BLAS use every core
+    with threadpool_limits(limits=1 if loop_bound else None, user_api="blas"):  # idle BLAS threads spin, slowing
+        for start in range(0, limit, block_rows):  # the loop's threads
             stop = min(limit, start + block_rows)
             block = cosines(words, vectors.matrix[start:stop], vectors.norms[start:stop])
             best_add_and_mul(block, a, b, c, np.ascontiguousarray(exclude), start, best, best_rows,
@@ -107,8 +120,9 @@ class Analogy(FileTask[AnalogyOptions]):
     Options: ClassVar = AnalogyOptions
 
     main_score = "3cosadd"
-    version = 4  # 2: per-item outputs (predicted word per question and method); 3: compiled search; 4: exact
-    # cosines between integer-valued vectors (binary codes): ties break by row on every machine
+    version = 5  # 2: per-item outputs (predicted word per question and method); 3: compiled search; 4: exact
+    # cosines between integer-valued vectors (binary codes): ties break by row on every machine; 5: 3CosAdd alone
+    # over questions that share few words by one product per question
 
     def __init__(self, options: AnalogyOptions | None = None, **kwargs: object) -> None:
         super().__init__(options, **kwargs)
@@ -154,7 +168,8 @@ class Analogy(FileTask[AnalogyOptions]):
         answers = {m: np.full(len(rows), -1, dtype=np.int64) for m in self.options.methods}
         covered = np.flatnonzero((rows >= 0).all(axis=1))
         lower = np.array([w.lower() for w in vectors.words[:limit]], dtype=object)
-        found = add_and_mul_answers(vectors, limit, rows[covered, :3], exclude=rows[covered, :3])
+        found = add_and_mul_answers(vectors, limit, rows[covered, :3], exclude=rows[covered, :3],
+                                    add_only="3cosmul" not in self.options.methods)  # fmt: skip
         for method in self.options.methods:
             correct[method][covered] = (found[method] >= 0) & (lower[found[method]] == lower[rows[covered, 3]])
             answers[method][covered] = found[method]
@@ -178,7 +193,7 @@ class Analogy(FileTask[AnalogyOptions]):
         exclude = np.full((len(covered), max(map(len, spellings), default=3)), -1, dtype=np.int64)
         for i, found in enumerate(spellings):
             exclude[i, : len(found)] = found
-        best = add_and_mul_answers(vectors, limit, rows[covered, :3], exclude)["3cosadd"]
+        best = add_and_mul_answers(vectors, limit, rows[covered, :3], exclude, add_only=True)["3cosadd"]
         correct = np.zeros(len(rows), dtype=bool)
         answers = np.full(len(rows), -1, dtype=np.int64)
         correct[covered] = [r >= 0 and vectors.words[r].upper() == upper[q][3]
