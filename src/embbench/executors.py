@@ -125,25 +125,23 @@ def _saving_job(results_dir: str, *job: Any) -> list[Evaluated]:
 LONG_DATA_BYTES = 1 << 20  # about 10,000 sentences: minutes of a transformer on a CPU core
 
 
-def data_bytes(task: Planned) -> int:
-    """The size of the file a task reads (0 when it has none)."""
+def long_job_bytes(provider: Planned, task: Planned) -> int:
+    """The size of the task's data file when the pair is one of a run's longest jobs, else 0: a provider that
+    runs a model over every text (not a static vocabulary, such as a transformer) on a large file of sentences
+    or documents."""
     path = getattr(task.obj, "path_", None)
-    return path.stat().st_size if path is not None and path.is_file() else 0
-
-
-def is_long(provider: Planned, task: Planned) -> bool:
-    """Whether a pair is one of a run's longest jobs: a provider that runs a model over every text (not a static
-    vocabulary, such as a transformer) on a task with a large data file (sentences or documents)."""
-    return not isinstance(provider.obj, WordProvider) and data_bytes(task) >= LONG_DATA_BYTES
+    if isinstance(provider.obj, WordProvider) or path is None or not path.is_file():
+        return 0
+    size = path.stat().st_size
+    return size if size >= LONG_DATA_BYTES else 0
 
 
 class JobQueue:
     """The order in which the process executor hands out jobs: the longest pairs first, largest data first (those
     that run a model over every text of a large file, so that they start as soon as their provider is fitted and
-    do not trail the run), then fits
-    (they unlock pairs; model providers, whose fits load a model, before trained ones), then the other pairs, in
-    order. Two pairs of one provider that embed the same texts (``Task.embeds``) are not run at once when another
-    job is waiting: one would compute the texts, the other would wait for them."""
+    do not trail the run), then fits (they unlock pairs; model providers, whose fits load a model, before trained
+    ones), then the other pairs, in order. Two pairs of one provider that embed the same texts (``Task.embeds``)
+    are not run at once when another job is waiting: one would compute the texts, the other would wait for them."""
 
     def __init__(self, work: Work) -> None:
         self.unfitted = sorted(work, key=lambda pair: isinstance(pair[0].obj, WordProvider))
@@ -154,7 +152,7 @@ class JobQueue:
 
     def add_pairs(self, provider: Planned, tasks: list[Planned], jobs: list[Job]) -> None:
         """The pair jobs of a provider that has just been fitted."""
-        self.ready += [(data_bytes(task) if is_long(provider, task) else 0, (provider.label, task.obj.embeds()), job)
+        self.ready += [(long_job_bytes(provider, task), (provider.label, task.obj.embeds()), job)
                        for task, job in zip(tasks, jobs, strict=True)]  # fmt: skip
 
     def next(self, busy: set[tuple[str, str | None]]) -> tuple[str, Any]:

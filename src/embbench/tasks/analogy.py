@@ -53,13 +53,14 @@ def add_and_mul_answers(
         a, b, c = np.ascontiguousarray(where.reshape(rows.shape).T)
     best = np.full((len(rows), 2), -np.inf, dtype=np.float32)
     best_rows = np.full((len(rows), 2), -1, dtype=np.int64)
+    exclude = np.ascontiguousarray(exclude)
     block_rows = max(256, BLOCK_ELEMENTS // len(words))
     loop_bound = len(rows) * COMBINATION_COST > words.size  # else the products dominate: let BLAS use every core
     with threadpool_limits(limits=1 if loop_bound else None, user_api="blas"):  # idle BLAS threads spin, slowing
         for start in range(0, limit, block_rows):  # the loop's threads
             stop = min(limit, start + block_rows)
             block = cosines(words, vectors.matrix[start:stop], vectors.norms[start:stop])
-            best_add_and_mul(block, a, b, c, np.ascontiguousarray(exclude), start, best, best_rows,
+            best_add_and_mul(block, a, b, c, exclude, start, best, best_rows,
                              8 * numba.get_num_threads())  # fmt: skip
     return dict(zip(("3cosadd", "3cosmul"), best_rows.T, strict=True))
 
