@@ -42,10 +42,6 @@ class RetrievalBleu(FileTask[BleuOptions]):
     main_score = "bleu"
     version = 2  # 2: explicit coverage; per-item outputs
 
-    def embeds(self) -> str | None:
-        """Its sources only (BBC articles without their titles): not the texts the other tasks on its file embed."""
-        return f"{self.dataset_sha256()} sources"
-
     def read(self, path: Path) -> None:
         self.sources_, self.targets_ = read_pairs_file(path)
         n_test = round(len(self.sources_) * self.options.test_fraction)

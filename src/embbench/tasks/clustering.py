@@ -36,7 +36,8 @@ class Clustering(FileTask[ClusteringOptions]):
 
     name = "clustering"
     description = "mini-batch k-means of text embeddings over seeds: V-measure mean and std"
-    version = 2  # 2: explicit coverage; per-item outputs; interval over items and seeds
+    version = 3  # 2: explicit coverage; per-item outputs; interval over items and seeds; 3: a title<TAB>text file
+    # is clustered by its text alone
     Options: ClassVar = ClusteringOptions
     main_score = "v_measure"
 

@@ -9,9 +9,13 @@ from embbench.tasks.common import read_labelled
 
 
 def read_texts(path: Path) -> tuple[list[str], list[str]]:
-    """Labels and texts from ``label<TAB>text`` or ``label<TAB>title<TAB>text`` (title and text joined)."""
+    """Labels and texts from ``label<TAB>text`` or ``label<TAB>title<TAB>text``.
+
+    The text is the article body without its title in the second layout: the title is what the headline task
+    generates, and every task on the file then embeds the same texts, so an encoder embeds the file once.
+    """
     rows = read_labelled(path, ("label", "text"), ("label", "title", "text"))
-    return [r[0] for r in rows], [". ".join(r[1:]) for r in rows]
+    return [r[0] for r in rows], [r[-1] for r in rows]
 
 
 def check_classes(labels: list[str], path: Path, minimum: int) -> None:
