@@ -213,6 +213,35 @@ def test_processes_needing_the_same_embeddings_at_once_compute_them_once(tmp_pat
     assert len(log.read_text().splitlines()) == 1  # the other two waited for it and read it from the cache
 
 
+def _critical_sections(target: str, inside: str, rounds: int) -> int:
+    """Enter ``built_once(target)`` ``rounds`` times; count the times another process was inside at once."""
+    from embbench.atomic import built_once
+
+    overlaps = 0
+    for _ in range(rounds):
+        with built_once(Path(target)):
+            try:
+                os.close(os.open(inside, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                overlaps += 1
+                continue
+            time.sleep(0.01)
+            os.unlink(inside)
+    return overlaps
+
+
+def test_entry_locks_exclude_each_other_and_leave_no_files(tmp_path, monkeypatch) -> None:
+    """Each holder removes its lock file before letting go; a process that was waiting on the removed file must
+    not then share the section with one that locked the new file."""
+    locks = tmp_path / "tmp"
+    locks.mkdir()
+    monkeypatch.setenv("TMPDIR", str(locks))  # the spawned processes' temporary folder
+    args = (str(tmp_path / "entry"), str(tmp_path / "inside"), 40)
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        assert pool.starmap(_critical_sections, [args] * 4) == [0] * 4
+    assert list((locks / "embbench-locks").iterdir()) == []
+
+
 def test_fasttext_caches_hold_no_pickles(registry, cache_dir) -> None:
     from gensim.test.utils import datapath
 

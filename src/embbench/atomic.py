@@ -38,7 +38,9 @@ def built_once(target: Path) -> Iterator[None]:
     """Hold the lock of the cache entry ``target`` while looking it up and building it, so that processes that
     need the same entry at once build it once: the others wait, then find it built. (An advisory ``flock`` on a
     file named by the entry's path in the system's temporary folder, so cache folders hold only entries; the
-    system releases it if the holder dies. Without ``fcntl`` each process builds, atomically as always.)"""
+    system releases it if the holder dies. The holder removes the file before it lets go, so no lock file
+    outlives its build; a waiter that was handed the lock of a removed file takes the current one instead.
+    Without ``fcntl`` each process builds, atomically as always.)"""
     try:
         import fcntl
     except ImportError:  # Windows
@@ -46,13 +48,19 @@ def built_once(target: Path) -> Iterator[None]:
         return
     folder = Path(tempfile.gettempdir()) / "embbench-locks"
     folder.mkdir(exist_ok=True)
-    name = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:32]
-    with open(folder / f"{name}.lock", "a") as handle:
+    path = folder / f"{hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:32]}.lock"
+    while True:
+        handle = open(path, "a")  # noqa: SIM115 (held across the yield, closed below)
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break  # the lock of the file that is there now
+        handle.close()  # its holder removed it: lock the file that replaced it
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        handle.close()  # releases the lock
 
 
 def _alive(pid: int) -> bool:
