@@ -122,10 +122,13 @@ def test_the_longest_pairs_go_first_then_fits_then_the_rest(registry, context) -
         task.obj.load(context)
     work = [(planned(name, registry.make_provider), tasks) for name in ("word2vec", "glove", "bert")]
     queue = JobQueue(work)
-    assert [queue.next(set()) for _ in range(2)] == [("fit", work[2]), ("fit", work[0])]  # the model's fit first
+    fits = [queue.next(set()) for _ in range(2)]
+    assert [(kind, provider.spec) for kind, (provider, _) in fits] == [("fit", "bert"), ("fit", "word2vec")]
+    assert [t.spec for t in fits[0][1][1]] == ["bbc-clustering", "bbc-classification", "mr", "mc30"]  # long first
+    assert [t.spec for t in fits[1][1][1]] == ["mc30", "bbc-clustering", "bbc-classification", "mr"]  # all short
     queue.add_pairs(work[2][0], tasks, [f"bert {t.label}" for t in tasks])
     assert queue.next(set())[1][1] == "bert bbc-clustering"  # long pairs before the last fit, the largest first
     assert queue.next({("bert", tasks[1].obj.embeds())})[1][1] == "bert mr"  # not the texts being embedded
-    assert queue.next({("bert", tasks[1].obj.embeds())}) == ("fit", work[1])  # the long pair left waits its texts
+    assert queue.next({("bert", tasks[1].obj.embeds())})[1][0].spec == "glove"  # the long pair left waits its texts
     assert [queue.next(set())[1][1] for _ in range(2)] == ["bert bbc-classification", "bert mc30"]
     assert not queue

@@ -136,6 +136,13 @@ def long_job_bytes(provider: Planned, task: Planned) -> int:
     return size if size >= LONG_DATA_BYTES else 0
 
 
+def in_start_order(work: Work) -> list[tuple[Planned, list[Planned]]]:
+    """The providers that run a model over texts first (their fits load a model, and their longest pairs should
+    start early rather than trail the run), and each provider's tasks longest first (largest data file first)."""
+    return [(provider, sorted(tasks, key=lambda task: -long_job_bytes(provider, task)))
+            for provider, tasks in sorted(work, key=lambda pair: isinstance(pair[0].obj, WordProvider))]  # fmt: skip
+
+
 class JobQueue:
     """The order in which the process executor hands out jobs: the longest pairs first, largest data first (those
     that run a model over every text of a large file, so that they start as soon as their provider is fitted and
@@ -144,7 +151,7 @@ class JobQueue:
     are not run at once when another job is waiting: one would compute the texts, the other would wait for them."""
 
     def __init__(self, work: Work) -> None:
-        self.unfitted = sorted(work, key=lambda pair: isinstance(pair[0].obj, WordProvider))
+        self.unfitted = in_start_order(work)
         self.ready: list[tuple[int, tuple[str, str | None], Job]] = []  # (bytes if long, (provider, texts), job)
 
     def __bool__(self) -> bool:
@@ -215,7 +222,8 @@ class ProcessExecutor:
 
 
 class RayExecutor:
-    """One Ray task per provider, with the resources the provider asks for, on the cluster at ``address``."""
+    """A Ray task per provider fit and per pair, with the resources the provider asks for, on the cluster at
+    ``address``; submitted in start order (Ray runs ready tasks roughly in the order they came)."""
 
     def __init__(self, context: Context, settings: dict[str, Any], address: str | None) -> None:
         self.context, self.settings, self.address = context, settings, address
@@ -229,7 +237,7 @@ class RayExecutor:
             ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
         fit, pair = ray.remote(fit_job), ray.remote(provider_job)  # pair: a generator, streamed back record by record
         streams = []
-        for provider, tasks in work:
+        for provider, tasks in in_start_order(work):
             need = provider.obj.resources()
             fitted = fit.options(**need).remote(provider.spec, str(self.context.cache_dir))
             # each pair job waits for its provider's fit: Ray passes it the fit's seconds once that has finished
