@@ -160,6 +160,28 @@ def test_every_suite_file_is_valid(suite: Path, registry, context) -> None:
     assert providers and tasks
 
 
+def test_the_committed_default_board_is_current(registry, context) -> None:
+    """Every pair of the default suite has a record in leaderboards/default/records that a plain rerun would keep
+    (no task or provider version, dataset or input changed since), made with the versions constraints.txt pins."""
+    from embbench.config import load_suite
+    from embbench.evaluation import plan, split_done
+
+    board = Path(__file__).parents[1] / "leaderboards/default"
+    suite = load_suite(Path(__file__).parents[1] / "src/embbench/suites/default.toml")
+    providers, tasks = plan(registry, suite.providers, suite.tasks, context)
+    stale = {}
+    for provider in providers:
+        _, pending, reasons = split_done(provider, tasks, board / "records", rerun=False)
+        stale |= {(provider.label, t.label): "no record" for t in pending}
+        stale |= {(provider.label, t.label): reason for t, reason in reasons}
+    assert stale == {}
+    pins = dict(line.strip().split("==") for line in (board / "constraints.txt").read_text().splitlines()
+                if "==" in line)  # fmt: skip
+    for path in sorted((board / "records").glob("*.json")):
+        packages = json.loads(path.read_text())["environment"]["packages"]
+        assert {n: v.split("+")[0] for n, v in packages.items()} == {n: pins[n] for n in packages}, path.name
+
+
 def test_suite_file_errors(tmp_path: Path) -> None:
     from embbench.config import load_suite
 
