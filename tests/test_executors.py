@@ -96,6 +96,29 @@ def test_embeddings_are_computed_once_across_tasks_and_runs(tmp_path: Path, cach
     assert comparable(first) == comparable(uncached)
 
 
+def test_a_worker_keeps_its_last_provider_for_the_next_job(monkeypatch, cache_dir) -> None:
+    """A worker process fits (loads) a provider once for consecutive jobs of it, a fit job's included; a job of
+    another provider takes its place; the records are those of a fresh load."""
+    from embbench import executors
+    from embbench.providers.glove import Glove
+
+    loads: list[str] = []
+    fit = Glove.fit
+    monkeypatch.setattr(Glove, "fit", lambda self, context: loads.append(self.options.source) or fit(self, context))
+    monkeypatch.setattr(executors, "_FITTED", {})
+
+    def job(provider: str, task: str) -> dict:
+        ((data, _),) = executors.provider_job(provider, provider, [(task, task)], str(cache_dir), {}, 0.0)
+        return data
+
+    executors.fit_job("glove", str(cache_dir))
+    first = [job("glove", task) for task in ("mc30", "rg65", "mc30")]
+    assert len(loads) == 1 and first[0]["status"] == "ok" and first[0]["scores"] == first[2]["scores"]
+    job("onehot:max_vocab=3000", "mc30")
+    assert [type(p).__name__ for p in executors._FITTED.values()] == ["OneHot"]  # one held at a time
+    assert job("glove", "mc30")["scores"] == first[0]["scores"] and len(loads) == 2
+
+
 def test_tasks_say_which_texts_they_embed(registry, context) -> None:
     """The scheduler keeps pairs that embed the same texts apart: the three BBC tasks embed the same article bodies
     (the titles are only the headline task's targets), MR other texts."""

@@ -256,15 +256,30 @@ def split_done(
     return done, pending, reasons
 
 
+def fit_once(provider: Planned, context: Context, fitted: dict[str, Provider] | None = None) -> None:
+    """Fit the provider, unless ``fitted`` (a worker's provider from its previous job, by identity) holds it: then
+    that one is used as it is, since loading it again can cost more than a pair. A newly fitted provider takes
+    the place of the one held, so a worker keeps one fitted provider (a model, a vocabulary) in memory at most."""
+    if fitted is not None and provider.identity in fitted:
+        provider.obj = fitted[provider.identity]
+        return
+    if fitted is not None:
+        fitted.clear()
+    provider.obj.fit(context)
+    if fitted is not None:
+        fitted[provider.identity] = provider.obj
+
+
 def provider_records(
     provider: Planned, tasks: list[Planned], context: Context, *, raise_errors: bool = False,
-    embedding_cache: bool = True, fit_seconds: float = 0.0,
+    embedding_cache: bool = True, fit_seconds: float = 0.0, fitted: dict[str, Provider] | None = None,
 ) -> Iterator[Evaluated]:  # fmt: skip
     """Fit the provider once and yield one record per task, as each finishes (error records if the fit fails).
-    ``fit_seconds``: time this run already spent fitting it elsewhere (in a fit job), counted in its records."""
+    ``fit_seconds``: time this run already spent fitting it elsewhere (in a fit job), counted in its records.
+    ``fitted``: see ``fit_once``."""
     start = time.perf_counter() - fit_seconds
     try:
-        provider.obj.fit(context)
+        fit_once(provider, context, fitted)
     except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
         if raise_errors:
             raise

@@ -1,8 +1,9 @@
 """Where the grid runs: in this process, in local worker processes (``--jobs N``), or as Ray tasks.
 
 In this process, a provider is fitted once and its tasks share it. In worker processes and on Ray, fitting a
-provider is a job of its own, and so is each (provider, task) pair once its provider is fitted (it reloads the
-provider from the cache): fits run side by side, and a grid with one provider still uses every worker. Which
+provider is a job of its own, and so is each (provider, task) pair once its provider is fitted (a worker reloads
+the provider from the cache, unless it holds it from its previous job): fits run side by side, and a grid with
+one provider still uses every worker. Which
 pairs are done is decided by the driver before anything is sent out. Workers rebuild the registry from installed
 plugins and share the machine's cores between them (BLAS, OpenMP and torch threads). Local workers save their
 records themselves as each finishes (same machine, so an interrupted run keeps them); Ray tasks are generators
@@ -22,10 +23,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from embbench.api import Context, WordProvider
+from embbench.api import Context, Provider, WordProvider
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
-from embbench.evaluation import Evaluated, Planned, plan, provider_records
+from embbench.evaluation import Evaluated, Planned, fit_once, plan, provider_records
 from embbench.plugins import Registry
 from embbench.results import Record, save_record
 
@@ -48,6 +49,9 @@ class Executor(Protocol):
     def run(self, work: Work) -> Iterator[Evaluated]: ...
 
 
+_FITTED: dict[str, Provider] = {}  # this worker process's provider from its previous job, by identity
+
+
 def provider_job(
     provider: Spec, label: str, tasks: list[tuple[Spec, str]], cache_dir: str, settings: dict[str, Any],
     fit_seconds: float = 0.0,
@@ -60,7 +64,8 @@ def provider_job(
     planned.label = label
     for task, (_, task_label) in zip(planned_tasks, tasks, strict=True):
         task.label = task_label  # the driver's labels, which tell apart configurations this worker does not see
-    for outcome in provider_records(planned, planned_tasks, context, fit_seconds=fit_seconds, **settings):
+    for outcome in provider_records(planned, planned_tasks, context, fit_seconds=fit_seconds, fitted=_FITTED,
+                                    **settings):  # fmt: skip
         yield outcome.record.model_dump(mode="json"), outcome.items
 
 
@@ -68,9 +73,11 @@ def fit_job(provider: Spec, cache_dir: str) -> float:
     """Fit one provider into the cache and return its seconds (a provider that fails here fails again in the job
     of each of its pairs, which records the error per pair)."""
     registry = Registry.load()
+    context = Context(Path(cache_dir), registry)
     start = time.perf_counter()
     try:
-        registry.make_provider(provider).fit(Context(Path(cache_dir), registry))
+        (planned,), _ = plan(registry, [provider], [], context)
+        fit_once(planned, context, _FITTED)  # kept for this worker's next job, often one of the provider's pairs
     except (Exception, SystemExit):
         return 0.0
     return time.perf_counter() - start
