@@ -3,12 +3,11 @@
 In this process, a provider is fitted once and its tasks share it. In worker processes and on Ray, fitting a
 provider is a job of its own, and so is each (provider, task) pair once its provider is fitted (a worker reloads
 the provider from the cache, unless it holds it from its previous job): fits run side by side, and a grid with
-one provider still uses every worker. Which
-pairs are done is decided by the driver before anything is sent out. Workers rebuild the registry from installed
-plugins and share the machine's cores between them (BLAS, OpenMP and torch threads). Local workers save their
-records themselves as each finishes (same machine, so an interrupted run keeps them); Ray tasks are generators
-that stream each record back to the driver, which saves it into its own results folder, so a multi-node cluster
-needs no shared file system.
+one provider still uses every worker. Which pairs are done is decided by the driver before anything is sent out.
+Workers rebuild the registry from installed plugins and share the machine's cores between them (BLAS, OpenMP and
+torch threads). Local workers save their records themselves as each finishes (same machine, so an interrupted
+run keeps them); Ray tasks are generators that stream each record back to the driver, which saves it into its
+own results folder, so a multi-node cluster needs no shared file system.
 """
 
 from __future__ import annotations
@@ -74,9 +73,9 @@ def fit_job(provider: Spec, cache_dir: str) -> float:
     of each of its pairs, which records the error per pair)."""
     registry = Registry.load()
     context = Context(Path(cache_dir), registry)
-    start = time.perf_counter()
     try:
         (planned,), _ = plan(registry, [provider], [], context)
+        start = time.perf_counter()
         fit_once(planned, context, _FITTED)  # kept for this worker's next job, often one of the provider's pairs
     except (Exception, SystemExit):
         return 0.0
