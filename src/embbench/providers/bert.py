@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,10 +34,11 @@ def packaged_minilm() -> Path:
 HUB_IGNORED = ["onnx/*", "openvino/*", "coreml/*", "*.onnx", "*.h5", "*.msgpack", "*.ot", "tf_*", "flax_*", "rust_*"]
 
 
+@functools.cache
 def hub_snapshot(name: str) -> str:
     """The local folder of a Hugging Face hub model, downloaded while the run is planned if it is not in the
     local cache yet (from the cache only with ``HF_HUB_OFFLINE=1``), so it is checked before anything runs and
-    fingerprinted by content like any model folder."""
+    fingerprinted by content like any model folder. Asked once per process (a worker's jobs share the answer)."""
     from huggingface_hub import snapshot_download
 
     try:
