@@ -260,14 +260,13 @@ def fit_once(provider: Planned, context: Context, fitted: dict[str, Provider] | 
     """Fit the provider, unless ``fitted`` (a worker's provider from its previous job, by identity) holds it: then
     that one is used as it is, since loading it again can cost more than a pair. A newly fitted provider takes
     the place of the one held, so a worker keeps one fitted provider (a model, a vocabulary) in memory at most."""
-    if fitted is not None and provider.identity in fitted:
-        provider.obj = fitted[provider.identity]
+    held = fitted if fitted is not None else {}
+    if provider.identity in held:
+        provider.obj = held[provider.identity]
         return
-    if fitted is not None:
-        fitted.clear()
+    held.clear()
     provider.obj.fit(context)
-    if fitted is not None:
-        fitted[provider.identity] = provider.obj
+    held[provider.identity] = provider.obj
 
 
 def provider_records(

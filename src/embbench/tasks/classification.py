@@ -64,7 +64,9 @@ class Classification(FileTask[ClassificationOptions]):
         self.labels_, self.texts_ = read_texts(path)
         check_classes(self.labels_, path, minimum=self.options.folds)
 
-    def _fit(self, features: np.ndarray | scipy.sparse.csr_matrix, labels: np.ndarray) -> tuple[Any, float]:
+    def _fit(
+        self, features: np.ndarray | scipy.sparse.csr_matrix, labels: np.ndarray, solver: str
+    ) -> tuple[Any, float]:
         """Fit on one training fold, choosing C by an inner stratified CV of that fold only."""
         from sklearn.linear_model import LogisticRegressionCV
         from sklearn.model_selection import StratifiedKFold
@@ -74,7 +76,7 @@ class Classification(FileTask[ClassificationOptions]):
         inner = StratifiedKFold(self.options.inner_folds, shuffle=True, random_state=self.options.seed)
         options = self.options
         model = LogisticRegressionCV(Cs=list(options.c_values), cv=inner, scoring="accuracy", tol=options.tol,
-                                     max_iter=options.max_iter, solver=solver_for(features, labels))  # fmt: skip
+                                     max_iter=options.max_iter, solver=solver)  # fmt: skip
         scaler = StandardScaler(with_mean=not scipy.sparse.issparse(features))
         pipeline = make_pipeline(scaler, model) if options.standardize else model
         with warnings.catch_warnings():  # scikit-learn 1.9 announces attribute changes of LogisticRegressionCV
@@ -93,9 +95,10 @@ class Classification(FileTask[ClassificationOptions]):
         folds = np.zeros(len(labels), dtype=np.int64)
         chosen = []
         outer = StratifiedKFold(self.options.folds, shuffle=True, random_state=self.options.seed)
+        solver = solver_for(features, labels)
         with single_threaded():
             for fold, (train, test) in enumerate(outer.split(vectors, labels)):
-                model, c = self._fit(features[train], labels[train])
+                model, c = self._fit(features[train], labels[train], solver)
                 predicted[test] = model.predict(features[test])
                 folds[test] = fold
                 chosen.append(c)
@@ -107,7 +110,7 @@ class Classification(FileTask[ClassificationOptions]):
         return TaskOutput(
             scores, n_items=len(labels), n_scored=int(covered.sum()),
             details={"chosen_c": chosen, "seed": self.options.seed, "folds": self.options.folds,
-                     "sparse": scipy.sparse.issparse(features), "solver": solver_for(features, labels)},
+                     "sparse": scipy.sparse.issparse(features), "solver": solver},
             items={"id": np.array([str(i) for i in range(len(labels))], dtype=object), "label": labels,
                    "predicted": predicted, "fold": folds, "correct": hits.astype(bool), "covered": covered,
                    "scored": np.ones(len(labels), dtype=bool),
