@@ -73,6 +73,25 @@ def test_changed_task_version_is_redone(tmp_path, pairs, registry, cache_dir, mo
     assert again.task_version == first.task_version + 1 and again.created >= first.created
 
 
+def test_a_changed_base_version_redoes_its_transforms(tmp_path, pairs, registry, cache_dir, monkeypatch) -> None:
+    """A transform's identity holds its base's class version: a fix to the base redoes the transform's records
+    (and its cached fit), though the transform's own version and the base's files are unchanged."""
+    vec = vector_file(tmp_path / "v.txt", SMALL)
+    spec = f"postprocess:base=glove:path={vec},method=center"
+    first = run([spec], [pairs], tmp_path / "r", registry=registry, cache_dir=cache_dir)[0]
+    glove = type(registry.make_provider("glove"))
+    assert first.status == "ok" and first.provider_inputs["base version"] == f"glove {glove.version}"
+    monkeypatch.setattr(glove, "version", glove.version + 1)
+    notes: list[str] = []
+    again = run([spec], [pairs], tmp_path / "r", registry=registry, cache_dir=cache_dir, on_note=notes.append)[0]
+    assert notes == [
+        "postprocess(base=glove(path=v.txt), method=center) × word-similarity(path=pairs.tsv): "
+        "stale: base version changed"
+    ]  # a base's path is shortened as a provider's own path is
+    assert again.provider_inputs["base version"] == f"glove {glove.version}"
+    assert again.provenance["from_cache"] is False  # the transform was fitted again, not taken from its cache
+
+
 def test_replaced_fasttext_bin_is_used_under_the_same_path(tmp_path, registry, cache_dir) -> None:
     from gensim.models import FastText
     from gensim.models.fasttext import save_facebook_model
@@ -134,10 +153,13 @@ def test_a_failing_rerun_keeps_the_finished_ok_record(tmp_path, pairs, registry,
 
 def test_two_files_with_one_name_get_distinct_labels(tmp_path, pairs, registry, cache_dir) -> None:
     a, b = vector_file(tmp_path / "a" / "vec.txt", SMALL), vector_file(tmp_path / "b" / "vec.txt", SMALL)
-    records = run([f"glove:path={a}", f"glove:path={b}"], [pairs], tmp_path / "r", registry=registry,
-                  cache_dir=cache_dir)  # fmt: skip
-    assert sorted(r.provider_label for r in records) == ["glove(path=a/vec.txt)", "glove(path=b/vec.txt)"]
-    assert len(build_board(records).providers) == 2
+    specs = [f"glove:path={a}", f"glove:path={b}", f"postprocess:base=[glove:path={a}]",
+             f"postprocess:base=glove:path={b}"]  # fmt: skip
+    records = run(specs, [pairs], tmp_path / "r", registry=registry, cache_dir=cache_dir)
+    assert sorted(r.provider_label for r in records) == [
+        "glove(path=a/vec.txt)", "glove(path=b/vec.txt)",
+        "postprocess(base=glove(path=a/vec.txt))", "postprocess(base=glove(path=b/vec.txt))"]  # fmt: skip
+    assert len(build_board(records).providers) == 4
 
 
 def test_labels_fall_back_to_a_short_hash() -> None:

@@ -100,6 +100,17 @@ def test_classification_protocol_matches_nested_cv(registry, context, glove) -> 
     assert output.details["sparse"] is False and output.details["solver"] == "newton-cholesky"  # two classes
 
 
+def test_several_classes_on_low_dimensional_vectors_use_newton_and_match_lbfgs(registry, context, glove) -> None:
+    """BBC's five classes on GloVe's 50 dimensions: Newton's method reaches the optimum the reference's lbfgs does."""
+    task = loaded(registry, context, "bbc-classification:folds=3,inner_folds=2")
+    output = task.evaluate(glove)
+    labels, texts = read_texts(registry.dataset("bbc").path)
+    predicted = nested_cv_reference(glove.embed(texts), labels, 3, 2)
+    assert output.details["solver"] == "newton-cholesky"
+    assert output.scores["accuracy"] == pytest.approx(metrics.accuracy_score(labels, predicted), abs=1e-3)
+    assert 0.9 < output.scores["accuracy"] < 1.0
+
+
 @pytest.mark.slow
 def test_sparse_one_hot_features_give_the_dense_protocols_accuracy(registry, context) -> None:
     """One-hot bags of words are fitted sparse and scaled without centring; the unpenalised intercept absorbs the

@@ -129,6 +129,45 @@ def test_glove_training_matches_a_direct_transcription(monkeypatch) -> None:
     assert len(costs) == 2
 
 
+def test_glove_mini_batches_sum_repeated_rows_from_the_batch_start(monkeypatch) -> None:
+    """Batches of several entries: every error is computed from the parameters as they were when the batch began,
+    gradients of a row that repeats in the batch are summed, then each touched row takes one AdaGrad step."""
+    import embbench.providers._glove_training
+
+    monkeypatch.setattr(embbench.providers._glove_training, "BATCH", 4)
+    rng = np.random.default_rng(7)
+    dense = np.triu(rng.random((5, 5)) * (rng.random((5, 5)) < 0.7) * 20, 1)
+    counts = scipy.sparse.coo_matrix(dense + dense.T)
+    dim, rate, x_max, alpha = 6, 0.05, 10.0, 0.75
+    got, costs = train_glove(counts, dim, epochs=3, x_max=x_max, alpha=alpha, learning_rate=rate, seed=5)
+
+    rng = np.random.default_rng(5)
+    size = 5
+    params = [((rng.random((size, dim)) - 0.5) / dim).astype(np.float32) for _ in range(2)]
+    biases = [np.zeros(size, np.float32), np.zeros(size, np.float32)]
+    squares = [np.ones((size, dim + 1), np.float32), np.ones((size, dim + 1), np.float32)]
+    log_x, weight = np.log(counts.data), np.minimum(1.0, (counts.data / x_max) ** alpha)
+    for _ in range(3):
+        order = rng.permutation(counts.nnz)
+        for start in range(0, counts.nnz, 4):
+            batch = order[start : start + 4]
+            sides = (counts.row[batch], counts.col[batch])
+            before = [np.c_[params[s], biases[s]].astype(np.float64) for s in (0, 1)]
+            diff = (np.einsum("ij,ij->i", before[0][sides[0], :-1], before[1][sides[1], :-1])
+                    + before[0][sides[0], -1] + before[1][sides[1], -1] - log_x[batch])  # fmt: skip
+            fdiff = weight[batch] * diff
+            for side in (0, 1):
+                grads = np.zeros((size, dim + 1))
+                np.add.at(grads, sides[side], np.c_[fdiff[:, None] * before[1 - side][sides[1 - side], :-1], fdiff])
+                touched = np.unique(sides[side])
+                step = rate * grads[touched] / np.sqrt(squares[side][touched])
+                params[side][touched] -= step[:, :-1].astype(np.float32)
+                biases[side][touched] -= step[:, -1].astype(np.float32)
+                squares[side][touched] += (grads[touched] ** 2).astype(np.float32)
+    np.testing.assert_allclose(got, params[0] + params[1], rtol=1e-4, atol=1e-5)
+    assert len(costs) == 3
+
+
 def test_glove_training_lowers_its_cost(registry, context) -> None:
     provider = context.make_provider("glove:corpus=lee,dim=20,epochs=8,min_count=3,window=5")
     costs = provider.provenance()["cost_per_epoch"]

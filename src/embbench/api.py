@@ -66,10 +66,12 @@ class Context:
         return provider
 
     def provider_inputs(self, spec: str | dict[str, Any]) -> dict[str, str]:
-        """The input fingerprints of another provider (a base), without fitting it."""
+        """The identity of another provider (a base) without fitting it: its class version and its input
+        fingerprints, so what depends on it is redone when what it computes changes."""
         if self.registry is None:
             raise RuntimeError("this context has no registry to build providers from")
-        return self.registry.make_provider(spec).inputs(self)
+        provider = self.registry.make_provider(spec)
+        return {"version": f"{provider.name} {type(provider).version}", **provider.inputs(self)}
 
     def fingerprint(self, path: Path) -> str:
         """Content sha256 of a file or folder, remembered by (path, size, mtime, inode) in the cache."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from embbench.api import Context, Items, Provider, Task, TaskOutput
 from embbench.bootstrap import vectorised_ci
-from embbench.config import Spec, parse_spec
+from embbench.config import Spec, parse_spec, spec_from_value
 from embbench.embedding_cache import CachingProvider
 from embbench.environment import environment
 from embbench.errors import ConfigErrors, EmbbenchError, SkipTask
@@ -59,6 +59,12 @@ class Evaluated:
 
 
 def _shown(key: str, value: Any, depth: int) -> str:
+    """An option as a label shows it: a path by its last ``depth`` parts, a base provider by its own label."""
+    if key == "base":
+        try:
+            return f"{key}={_label(spec_from_value(value, 'base'), depth)}"
+        except EmbbenchError:
+            return f"{key}={value}"
     if key != "path":
         return f"{key}={value}"
     parts = Path(str(value)).parts

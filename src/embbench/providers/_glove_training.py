@@ -1,11 +1,12 @@
-"""GloVe training as Pennington, Socher & Manning (2014) describe it, in numpy.
+"""GloVe training as Pennington, Socher & Manning (2014) describe it, compiled with numba (``_glove_kernel``).
 
 Co-occurrence counts X_ij weighted by 1/distance within a symmetric window; the weighted least-squares
 objective  sum_ij f(X_ij) (w_i . w~_j + b_i + b~_j - log X_ij)^2  with f(x) = min(1, (x / x_max)^alpha);
 AdaGrad updates (gradient-square accumulators start at 1, as in the reference C code); the final vectors are
 W + W~. Updates are applied in shuffled mini-batches of non-zero entries (gradients of repeated rows in a
-batch are summed; a batch holds at most two entries per word), the vectorised counterpart of the reference
-implementation's Hogwild SGD; with one entry per batch it is that SGD exactly (a test checks this).
+batch are summed; a batch holds at most two entries per word), a deterministic counterpart of the reference
+implementation's Hogwild SGD; with one entry per batch it is that SGD exactly (a test checks this). Each epoch's
+entries are gathered into their shuffled order first, so the compiled loop reads them in sequence.
 """
 
 from __future__ import annotations
@@ -13,23 +14,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
+from embbench.providers._glove_kernel import glove_epoch
+
 BATCH = 65536
 ENTRIES_PER_WORD = 2  # batches hold at most this many entries per vocabulary word, so few rows repeat within one
-
-
-def _step(params: tuple[np.ndarray, np.ndarray], squares: tuple[np.ndarray, np.ndarray], rows: np.ndarray,
-          grads: np.ndarray, rate: float) -> None:  # fmt: skip
-    """AdaGrad update of a side's vectors and biases (``params``) from per-entry gradients (vector columns, then
-    the bias), summed per row by one sparse product."""
-    size = params[0].shape[0]
-    selector = scipy.sparse.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, np.arange(len(rows)))), (size, len(rows))
-    )
-    touched = np.flatnonzero(selector.indptr[1:] > selector.indptr[:-1])
-    summed = (selector @ grads)[touched]
-    for param, square, gradient in ((params[0], squares[0], summed[:, :-1]), (params[1], squares[1], summed[:, -1])):
-        param[touched] -= rate * gradient / np.sqrt(square[touched])
-        square[touched] += gradient**2
 
 
 def train_glove(
@@ -55,17 +43,8 @@ def train_glove(
     batch_size = max(1, min(BATCH, ENTRIES_PER_WORD * size))
     for _ in range(epochs):
         order = rng.permutation(len(rows))
-        total = 0.0
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            i, j = rows[batch], cols[batch]
-            wi, wj = words[i], contexts[j]
-            diff = np.einsum("ij,ij->i", wi, wj) + word_bias[i] + context_bias[j] - log_x[batch]
-            fdiff = weight[batch] * diff
-            total += float(0.5 * np.dot(fdiff, diff))
-            _step((words, word_bias), (squares[0], squares[2]), i, np.c_[fdiff[:, None] * wj, fdiff], learning_rate)
-            _step((contexts, context_bias), (squares[1], squares[3]), j, np.c_[fdiff[:, None] * wi, fdiff],
-                  learning_rate)  # fmt: skip
+        total = glove_epoch(rows[order], cols[order], log_x[order], weight[order], words, contexts, word_bias,
+                            context_bias, tuple(squares), batch_size, learning_rate)  # fmt: skip
         if not np.isfinite(total):
             raise FloatingPointError("GloVe training diverged (cost is NaN or inf); try a smaller learning_rate")
         costs.append(total / len(rows))

@@ -80,6 +80,7 @@ class Glove(WordProvider[GloveOptions]):
     name = "glove"
     description = "GloVe: a vector file (path=), a named source, or trained on a corpus (corpus=)"
     Options: ClassVar = GloveOptions
+    version = 2  # 2: training (corpus=) in a compiled loop, whose float32 sums are in another order
 
     def inputs(self, context: Context) -> dict[str, str]:
         if self.options.path:
