@@ -18,7 +18,7 @@ from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
 from embbench.tasks.text_tasks import read_texts
-from embbench.tasks.weat import _distinct_partitions, permutation_p_value
+from embbench.tasks.weat import _distinct_partitions, _smallest, permutation_p_value
 
 
 def loaded(registry, context, spec):
@@ -199,9 +199,27 @@ def test_weat_all_ten_tests_on_glove(registry, context, glove) -> None:
         np.mean([abs(r["effect_size"]) for r in tests.values() if "effect_size" in r]))  # fmt: skip
 
 
+def distinct_partitions_one_by_one(n: int, size: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """The same draws as ``_distinct_partitions``, each kept unless an earlier one was the same partition."""
+    seen, chosen = set(), []
+    while len(chosen) < count:
+        draws = np.argsort(rng.random((min(count, 20_000), n)), axis=1)[:, :size]
+        for draw in draws:
+            mask = np.isin(np.arange(n), draw)
+            if mask.tobytes() not in seen and len(chosen) < count:
+                seen.add(mask.tobytes())
+                chosen.append(mask)
+    return np.array(chosen)
+
+
 def test_sampled_partitions_are_distinct_real_partitions() -> None:
-    masks = _distinct_partitions(12, 6, 900, np.random.default_rng(0))  # 924 partitions exist
+    masks = _distinct_partitions(12, 6, 900, np.random.default_rng(0))  # 924 partitions exist: many draws repeat
     assert len({m.tobytes() for m in masks}) == 900 and (masks.sum(axis=1) == 6).all()
+    np.testing.assert_array_equal(masks, distinct_partitions_one_by_one(12, 6, 900, np.random.default_rng(0)))
+    wide = _distinct_partitions(70, 35, 500, np.random.default_rng(3))  # keys longer than 8 bytes
+    np.testing.assert_array_equal(wide, distinct_partitions_one_by_one(70, 35, 500, np.random.default_rng(3)))
+    tied = np.array([[0.1, 0.5, 0.5, 0.9], [0.7, 0.2, 0.3, 0.1]])  # a tie at the boundary: still two members
+    np.testing.assert_array_equal(_smallest(tied, 2), [[True, True, False, False], [False, True, False, True]])
     rng = np.random.default_rng(1)
     s_x, s_y = rng.normal(0.3, 1, 7), rng.normal(0, 1, 7)
     exact, n_exact, _ = permutation_p_value(s_x, s_y, 10**6, exact_limit=10**6, seed=0)

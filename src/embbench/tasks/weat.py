@@ -38,22 +38,29 @@ def effect_size(s_x: np.ndarray, s_y: np.ndarray) -> float:
     return float((s_x.mean() - s_y.mean()) / np.concatenate([s_x, s_y]).std(ddof=1))
 
 
+def _smallest(values: np.ndarray, size: int) -> np.ndarray:
+    """Membership of each row's ``size`` smallest values (the first ``size`` of its argsort), found by a
+    partial sort; rows with a tie at the boundary (about never) are sorted."""
+    masks = values <= np.partition(values, size - 1, axis=1)[:, size - 1 : size]
+    for row in np.flatnonzero(masks.sum(axis=1) != size):
+        masks[row] = False
+        masks[row, np.argsort(values[row], kind="stable")[:size]] = True
+    return masks
+
+
 def _distinct_partitions(n: int, size: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` distinct random subsets of ``size`` of range(n), as a boolean (count x n) membership matrix."""
-    seen: set[bytes] = set()
+    """``count`` distinct random subsets of ``size`` of range(n), as a boolean (count x n) membership matrix: the
+    first occurrences among chunks of uniform draws, in the order drawn (duplicates found by sorting packed keys)."""
     chosen: list[np.ndarray] = []
-    while len(chosen) < count:
-        draws = np.argsort(rng.random((min(count, 20_000), n)), axis=1)[:, :size]
-        masks = np.zeros((len(draws), n), dtype=bool)
-        np.put_along_axis(masks, draws, True, axis=1)
-        for mask in masks:
-            key = np.packbits(mask).tobytes()
-            if key not in seen:
-                seen.add(key)
-                chosen.append(mask)
-                if len(chosen) == count:
-                    break
-    return np.array(chosen)
+    keys = np.zeros(0, dtype=f"V{(n + 7) // 8}")
+    while len(keys) < count:
+        masks = _smallest(rng.random((min(count, 20_000), n)), size)
+        drawn = np.ascontiguousarray(np.packbits(masks, axis=1)).view(keys.dtype).ravel()
+        _, first = np.unique(np.concatenate([keys, drawn]), return_index=True)
+        new = np.sort(first[first >= len(keys)])[: count - len(keys)] - len(keys)
+        chosen.append(masks[new])
+        keys = np.concatenate([keys, drawn[new]])
+    return np.concatenate(chosen)
 
 
 def permutation_p_value(
@@ -69,7 +76,7 @@ def permutation_p_value(
         sums = s_all[subsets].sum(axis=1)
         return float(np.mean(sums > observed + 1e-12)), total, True
     masks = _distinct_partitions(n, size, min(permutations, total), np.random.default_rng(seed))
-    sums = masks.astype(np.float64) @ s_all
+    sums = np.concatenate([masks[i : i + 4096].astype(np.float64) @ s_all for i in range(0, len(masks), 4096)])
     return float(np.mean(sums > observed + 1e-12)), len(masks), False
 
 
