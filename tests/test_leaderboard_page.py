@@ -101,6 +101,27 @@ def test_page_fits_a_phone(browser, page_files) -> None:
     assert errors == []
 
 
+OVERLAPS = """plot => {
+  const boxes = [...plot.querySelectorAll('text.point')].map(t => t.getBBox()), view = plot.viewBox.baseVal;
+  const outside = boxes.filter(b => b.x < 0 || b.y < 0 || b.x + b.width > view.width || b.y + b.height > view.height);
+  const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter(b =>
+    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height));
+  return [boxes.length, plot.querySelectorAll('circle').length, outside.length, overlapping.length];
+}"""
+
+
+def test_scatter_labels_of_the_default_board_neither_overlap_nor_leave_the_plot(browser, tmp_path) -> None:
+    """The committed default board's 13 providers crowd the scatter plots: each label sits where it covers no other
+    and stays inside the plot, or is left out (its point's tooltip names it)."""
+    board = Path(__file__).parents[1] / "leaderboards" / "default" / "records"
+    write_leaderboard(load_records(board), tmp_path, ["html"])
+    page, errors = open_page(browser, tmp_path / "leaderboard.html")
+    for plot in ("#plot-bias svg", "#plot-dim svg"):
+        labels, points, outside, overlapping = page.eval_on_selector(plot, OVERLAPS)
+        assert (outside, overlapping) == (0, 0) and points >= 12 and labels >= points * 2 // 3
+    assert errors == []
+
+
 def test_leaderboard_command_saves_a_screenshot(page_files, tmp_path) -> None:
     results = page_files[0].parent / "results"
     made = run_cli("leaderboard", "--results", str(results), "--out", str(tmp_path), "--format", "html", "--screenshot")

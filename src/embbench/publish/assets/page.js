@@ -91,8 +91,25 @@ function scatter(points, xl, yl) {
     '<text x="' + w / 2 + '" y="' + (h - 8) + '" text-anchor="middle">' + esc(xl) + '</text>' +
     '<text x="12" y="' + h / 2 + '" transform="rotate(-90 12 ' + h / 2 + ')" text-anchor="middle">' + esc(yl) + '</text>' +
     points.map(p => '<circle cx="' + sx(p.x) + '" cy="' + sy(p.y) + '" r="4" fill="#0969da"><title>' + esc(p.label) + '</title></circle>' +
-      '<text x="' + (sx(p.x) + 5) + '" y="' + (sy(p.y) - 5) + '">' + esc(p.label) + '</text>').join(''));
+      '<text class="point" data-x="' + sx(p.x) + '" data-y="' + sy(p.y) + '">' + esc(p.label) + '</text>').join(''));
 }
+// Put each point's label beside it where it covers no other label, point or axis title and stays inside the plot,
+// in the points' order (best mean rank first); a label with no free spot is left out (its point's tooltip names it).
+function arrangeLabels(plot) {
+  const view = plot.viewBox.baseVal, yTitle = {x: 0, y: 0, w: 18, h: view.height};  // the rotated axis title
+  const taken = [yTitle, ...[...plot.querySelectorAll('text:not(.point):not([transform]), circle')].map(box)];
+  const free = b => b.x >= 0 && b.y >= 0 && b.x + b.w <= view.width && b.y + b.h <= view.height &&
+    !taken.some(o => o.x < b.x + b.w && b.x < o.x + o.w && o.y < b.y + b.h && b.y < o.y + o.h);
+  plot.querySelectorAll('text.point').forEach(t => {
+    const x = +t.dataset.x, y = +t.dataset.y;
+    const spot = [[6, -7, 'start'], [-6, -7, 'end'], [6, 15, 'start'], [-6, 15, 'end']].find(([dx, dy, anchor]) => {
+      t.setAttribute('x', x + dx); t.setAttribute('y', y + dy); t.setAttribute('text-anchor', anchor);
+      return free(box(t));
+    });
+    if (spot) taken.push(box(t)); else t.remove();
+  });
+}
+function box(element) { const b = element.getBBox(); return {x: b.x, y: b.y, w: b.width, h: b.height}; }
 function plots() {
   const rows = D.providers, cols = quality, cw = 22, th = 90, lw = Math.max(150, 6 * Math.max(...rows.map(p => p.length)));
   let heat = '';
@@ -120,6 +137,7 @@ function plots() {
     '<figure id="plot-heatmap">' + heatSvg + '<figcaption>Rank per quality task (green: best)</figcaption></figure>' +
     '<figure id="plot-bias">' + scatter(qb, 'mean quality rank (lower is better)', 'bias rank (lower is less biased)') + '<figcaption>Quality against bias</figcaption></figure>' +
     '<figure id="plot-dim">' + scatter(dims, 'log2 dimension', 'mean quality rank') + '<figcaption>Mean rank against dimension</figcaption></figure>';
+  document.querySelectorAll('#plot-bias svg, #plot-dim svg').forEach(arrangeLabels);
 }
 function metadata() {
   const keys = [...new Set(Object.values(D.metadata).flatMap(m => Object.keys(m)))];
