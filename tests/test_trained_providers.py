@@ -168,6 +168,22 @@ def test_glove_mini_batches_sum_repeated_rows_from_the_batch_start(monkeypatch) 
     assert len(costs) == 3
 
 
+@pytest.mark.parametrize("spec", [
+    "onehot:corpus=lee", "pca:corpus=lee,dim=10,min_count=3", "glove:corpus=lee,dim=10,epochs=1,min_count=3",
+    "word2vec:corpus=lee,epochs=1,dim=10", "fasttext:corpus=lee,epochs=1,dim=10,bucket=20000",
+    "autoencoder:corpus=lee,epochs=1,dim=10,contexts=300"])  # fmt: skip
+def test_every_corpus_trained_provider_reports_its_corpus(context, spec) -> None:
+    """The leaderboard's provider table reads the corpus and its size from provenance, for every trained provider
+    alike, and from a cached fit as from a new one."""
+    from embbench.corpus import load_corpus
+
+    lee = load_corpus("lee")
+    for _ in range(2):  # fitted, then from the cache
+        provenance = context.make_provider(spec).provenance()
+        assert (provenance["corpus"], provenance["corpus_sha256"]) == ("lee", lee.sha256)
+        assert provenance["corpus_tokens"] == lee.n_tokens > 50_000
+
+
 def test_glove_training_lowers_its_cost(registry, context) -> None:
     provider = context.make_provider("glove:corpus=lee,dim=20,epochs=8,min_count=3,window=5")
     costs = provider.provenance()["cost_per_epoch"]

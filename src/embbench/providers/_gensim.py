@@ -16,6 +16,7 @@ from embbench.providers._training import (
     cached_fit,
     check_dim,
     corpus_inputs,
+    corpus_provenance,
     path_inputs,
     provider_corpus,
     provider_vocabulary,
@@ -76,9 +77,10 @@ class GensimTrained(WordProvider[GensimOptionsT]):
             self.load_pretrained(Path(self.options.path).expanduser(), context)
             return self
         corpus = provider_corpus(self)
-        self.vectors_, self.provenance_, self.folder_ = cached_fit(
+        self.vectors_, provenance, self.folder_ = cached_fit(
             context, self, lambda folder: self._train(corpus, folder), check=self.check_cache
         )
+        self.provenance_ = {**provenance, **corpus_provenance(corpus)}
         self.after_fit()
         return self
 
@@ -112,9 +114,7 @@ class GensimTrained(WordProvider[GensimOptionsT]):
         if not np.isfinite(vectors.vectors).all():
             raise EmbbenchError("training produced NaN or inf (try a smaller alpha)", f"provider '{self.name}'")
         self.save_model(model, folder)
-        provenance = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "corpus_tokens": corpus.n_tokens,
-                      "seed": options.seed, "vocabulary": len(vectors)}  # fmt: skip
-        return list(vectors.index_to_key), vectors.vectors, provenance
+        return list(vectors.index_to_key), vectors.vectors, {"seed": options.seed, "vocabulary": len(vectors)}
 
     def save_model(self, model: Any, folder: Path) -> None:
         """Keep what later loads need beside the cached vectors (nothing by default)."""

@@ -56,6 +56,11 @@ def cached_fit(
         return vectors, {**meta, "from_cache": False}, directory
 
 
+def corpus_provenance(corpus: Corpus) -> dict[str, Any]:
+    """What a provider trained on ``corpus`` records about it (added after the cache, so every fit reports it)."""
+    return {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "corpus_tokens": corpus.n_tokens}
+
+
 def corpus_inputs(provider: Provider, context: Context) -> dict[str, str]:
     """The fingerprint of the corpus named by the provider's ``corpus`` option (every file of a folder)."""
     try:

@@ -20,6 +20,7 @@ from embbench.providers._training import (
     cached_fit,
     check_dim,
     corpus_inputs,
+    corpus_provenance,
     path_inputs,
     provider_corpus,
     provider_vocabulary,
@@ -100,7 +101,8 @@ class Glove(WordProvider[GloveOptions]):
             self.vectors_, self.provenance_ = load_vectors(self.options.path, self.options.format, context.cache_dir)
         elif self.options.corpus:
             corpus = provider_corpus(self)
-            self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._train(corpus))
+            self.vectors_, provenance, _ = cached_fit(context, self, lambda _: self._train(corpus))
+            self.provenance_ = {**provenance, **corpus_provenance(corpus)}
         else:
             self.vectors_, self.provenance_ = SOURCES[self._source()]()
         return self
@@ -127,7 +129,7 @@ class Glove(WordProvider[GloveOptions]):
                                          options.learning_rate, options.seed)  # fmt: skip
         except FloatingPointError as exc:
             raise EmbbenchError(str(exc), "provider 'glove' option 'learning_rate'") from None
-        provenance = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words),
+        provenance = {"vocabulary": len(words),
                       "nonzero_cooccurrences": int(counts.nnz), "cost_per_epoch": [round(c, 5) for c in costs],
                       "seed": options.seed}  # fmt: skip
         return words, vectors, provenance

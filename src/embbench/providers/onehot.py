@@ -11,7 +11,7 @@ from pydantic import Field
 
 from embbench.api import Context, WordOptions, WordProvider, WordVectors
 from embbench.hookspecs import hookimpl
-from embbench.providers._training import corpus_inputs, provider_corpus, provider_vocabulary
+from embbench.providers._training import corpus_inputs, corpus_provenance, provider_corpus, provider_vocabulary
 
 
 class OneHotOptions(WordOptions):
@@ -34,7 +34,7 @@ class OneHot(WordProvider[OneHotOptions]):
         corpus = provider_corpus(self)
         words = provider_vocabulary(self, corpus)
         self.vectors_ = WordVectors(words, scipy.sparse.identity(len(words), dtype=np.float32, format="csr"))
-        self.provenance_ = {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words)}
+        self.provenance_ = {**corpus_provenance(corpus), "vocabulary": len(words)}
         return self
 
 

@@ -16,6 +16,7 @@ from embbench.providers._training import (
     CorpusOrBase,
     cached_fit,
     check_dim,
+    corpus_provenance,
     provider_corpus,
     provider_vocabulary,
 )
@@ -46,7 +47,8 @@ class PCA(CorpusOrBase[PCAOptions]):
             self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._reduce(base_vectors))
         else:
             corpus = provider_corpus(self)
-            self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._svd(corpus))
+            self.vectors_, provenance, _ = cached_fit(context, self, lambda _: self._svd(corpus))
+            self.provenance_ = {**provenance, **corpus_provenance(corpus)}
         return self
 
     def _svd(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:
@@ -58,7 +60,7 @@ class PCA(CorpusOrBase[PCAOptions]):
         matrix = ppmi(cooccurrence(ids, starts, len(words), self.options.window), self.options.cds)
         u, s, _ = randomized_svd(matrix, self.options.dim, random_state=self.options.seed)
         vectors = u * s**self.options.eig
-        return words, vectors, {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "vocabulary": len(words)}
+        return words, vectors, {"vocabulary": len(words)}
 
     def _reduce(self, base: Any) -> tuple[list[str], np.ndarray, dict[str, Any]]:
         from sklearn.decomposition import PCA as SkPCA
