@@ -300,6 +300,11 @@ def test_autoencoder_keeps_its_decoder(registry, context, glove) -> None:
         ("glove:corpus=lee,dim=100000", "provider 'glove' option 'dim'", "larger than the vocabulary size"),
         ("autoencoder:base=glove,dim=50", "provider 'autoencoder' option 'dim'", "larger than the input size"),
         ("fasttext:path=/no/such.bin", "provider 'fasttext' option 'path'", "model file not found: /no/such.bin"),
+        (
+            "glove:corpus=lee,dim=10,epochs=2,learning_rate=1e6",
+            "provider 'glove' option 'learning_rate'",
+            "GloVe training diverged",
+        ),
     ],
 )
 def test_options_that_cannot_work(spec, where, what, context) -> None:
