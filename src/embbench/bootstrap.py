@@ -75,7 +75,7 @@ class SpearmanResamples:
         y_order, y_starts = sorted_groups(y)
         x_position = np.empty_like(x_order)
         x_position[x_order] = np.arange(len(x_order))
-        self.arrays = (x_position, x_starts, x_position[y_order], y_starts)
+        self.arrays = (x_order, x_starts, x_position[y_order], y_starts)
 
     def __call__(self, resamples: np.ndarray) -> np.ndarray:
         """One correlation per row of ``resamples`` (NaN where a side is constant)."""

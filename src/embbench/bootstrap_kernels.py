@@ -10,7 +10,7 @@ import numpy as np
 @numba.njit(cache=True, nogil=True, parallel=True)
 def spearman_rows(
     resamples: np.ndarray,
-    x_position: np.ndarray,
+    x_order: np.ndarray,
     x_starts: np.ndarray,
     y_order: np.ndarray,
     y_starts: np.ndarray,
@@ -18,22 +18,26 @@ def spearman_rows(
 ) -> np.ndarray:
     """Spearman correlation on each row of ``resamples`` (indices of items): the Pearson correlation of the
     average ranks (scipy's, ties included) of x and y weighted by how often each item was drawn; NaN where a
-    side is constant. Items are numbered by their place in x's order (``x_position`` maps an index to it);
-    ``y_order`` lists them in y's order; ``*_starts`` are the positions in each order where a group of equal
-    values starts, ending with the number of items. A group's rank is the number drawn before it plus half of
-    the group (plus one half), kept doubled and centred so that it is an exact integer."""
+    side is constant. ``x_order`` lists the items (indices) in x's order; ``y_order`` lists, in y's order, each
+    item's place in x's order; ``*_starts`` are the positions in each order where a group of equal values
+    starts, ending with the number of items. A group's rank is the number drawn before it plus half of the
+    group (plus one half), kept doubled and centred so that it is an exact integer. The draws are counted by
+    index and then gathered into x's order: no random access waits on another."""
     rows, drawn = resamples.shape
-    n_items = len(x_position)
+    n_items = len(x_order)
     out = np.empty(rows)
     threads = max(1, min(threads, rows))
     centre = drawn + 1  # twice the mean rank
     for thread in numba.prange(threads):
-        counts = np.zeros(n_items, np.int32)
+        by_index = np.zeros(n_items, np.int32)
+        counts = np.empty(n_items, np.int32)  # in x's order
         x_rank = np.empty(n_items, np.int32)
         for row in range(thread, rows, threads):
-            counts[:] = 0
             for j in range(drawn):
-                counts[x_position[resamples[row, j]]] += 1
+                by_index[resamples[row, j]] += 1
+            for position in range(n_items):
+                counts[position] = by_index[x_order[position]]
+                by_index[x_order[position]] = 0
             sxx = syy = sxy = 0.0
             before = 0
             for group in range(len(x_starts) - 1):
