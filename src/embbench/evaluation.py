@@ -60,11 +60,8 @@ class Evaluated:
 
 def _shown(key: str, value: Any, depth: int) -> str:
     """An option as a label shows it: a path by its last ``depth`` parts, a base provider by its own label."""
-    if key == "base":
-        try:
-            return f"{key}={_label(spec_from_value(value, 'base'), depth)}"
-        except EmbbenchError:
-            return f"{key}={value}"
+    if key == "base":  # checked while the run was planned (the base is built to fingerprint its inputs)
+        return f"{key}={_label(spec_from_value(value, 'base'), depth)}"
     if key != "path":
         return f"{key}={value}"
     parts = Path(str(value)).parts
