@@ -8,6 +8,7 @@ searching binary vectors by cosine ranks words exactly as by Hamming distance.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -98,12 +99,15 @@ class Quantize(Transform[QuantizeOptions]):
         matrix = (
             vectors.matrix if isinstance(vectors.matrix, np.ndarray) else vectors.dense_rows(np.arange(len(vectors)))
         )
+        start = time.perf_counter()
         quantized = quantize_int8(matrix) if self.options.bits == 8 else quantize_binary(matrix)
+        seconds = round(time.perf_counter() - start, 3)
         self.vectors_ = WordVectors(vectors.words, quantized)  # type: ignore[arg-type]
         float_bytes = 4 * len(vectors) * vectors.dim
         self.provenance_ = {"base": self.options.base, "base_provenance": base.provenance(), "bits": self.options.bits,
                             "matrix_bytes": int(quantized.nbytes), "float32_bytes": float_bytes,
-                            "bytes_per_value": round(quantized.nbytes / (len(vectors) * vectors.dim), 4)}  # fmt: skip
+                            "bytes_per_value": round(quantized.nbytes / (len(vectors) * vectors.dim), 4),
+                            "fit_seconds": seconds}  # fmt: skip
         return self
 
 
