@@ -16,7 +16,6 @@ from embbench.providers._training import (
     cached_fit,
     check_dim,
     corpus_inputs,
-    corpus_provenance,
     path_inputs,
     provider_corpus,
     provider_vocabulary,
@@ -77,10 +76,9 @@ class GensimTrained(WordProvider[GensimOptionsT]):
             self.load_pretrained(Path(self.options.path).expanduser(), context)
             return self
         corpus = provider_corpus(self)
-        self.vectors_, provenance, self.folder_ = cached_fit(
-            context, self, lambda folder: self._train(corpus, folder), check=self.check_cache
+        self.vectors_, self.provenance_, self.folder_ = cached_fit(
+            context, self, lambda folder: self._train(corpus, folder), check=self.check_cache, corpus=corpus
         )
-        self.provenance_ = {**provenance, **corpus_provenance(corpus)}
         self.after_fit()
         return self
 

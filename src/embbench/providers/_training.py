@@ -29,14 +29,25 @@ def fit_folder(context: Context, provider: Provider) -> Path:
 
 
 def cached_fit(
-    context: Context, provider: Provider, build: Build, check: Callable[[Path], object] | None = None
-) -> tuple[WordVectors, dict[str, Any], Path]:
+    context: Context, provider: Provider, build: Build, check: Callable[[Path], object] | None = None,
+    corpus: Corpus | None = None,
+) -> tuple[WordVectors, dict[str, Any], Path]:  # fmt: skip
     """The provider's vectors from the cache, or built, timed and stored there.
 
     ``build(folder)`` returns (words, matrix, provenance) and may save other artifacts (a model, a decoder)
     into ``folder``; they are kept in the returned cache folder (``check(folder)`` verifies them on reuse, raising
-    ``DamagedCache``). Provenance gains ``fit_seconds``. Processes fitting the same provider at once fit it once.
+    ``DamagedCache``). Provenance gains ``fit_seconds``, and the ``corpus`` trained on (name, sha256, tokens),
+    which is added on the way out, so a fit cached before it was recorded reports it too. Processes fitting the
+    same provider at once fit it once.
     """
+    vectors, meta, directory = _cached_build(context, provider, build, check)
+    return vectors, {**meta, **(corpus_provenance(corpus) if corpus else {})}, directory
+
+
+def _cached_build(
+    context: Context, provider: Provider, build: Build, check: Callable[[Path], object] | None
+) -> tuple[WordVectors, dict[str, Any], Path]:
+    """``cached_fit`` without the corpus: the cache entry's vectors and stored provenance, built first if missing."""
     directory = fit_folder(context, provider)
     with built_once(directory):
         cached = reuse_cached(directory, check)
@@ -57,7 +68,7 @@ def cached_fit(
 
 
 def corpus_provenance(corpus: Corpus) -> dict[str, Any]:
-    """What a provider trained on ``corpus`` records about it (added after the cache, so every fit reports it)."""
+    """What a provider trained on ``corpus`` records about it."""
     return {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "corpus_tokens": corpus.n_tokens}
 
 

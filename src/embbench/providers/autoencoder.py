@@ -18,7 +18,6 @@ from embbench.providers._training import (
     CorpusOrBase,
     cached_fit,
     check_dim,
-    corpus_provenance,
     provider_corpus,
     provider_vocabulary,
 )
@@ -69,18 +68,18 @@ class Autoencoder(CorpusOrBase[AutoencoderOptions]):
     Options: ClassVar = AutoencoderOptions
 
     def fit(self, context: Context) -> Autoencoder:
-        trained_on = {}
+        corpus = None
         if self.options.base:
             base = self.base_vectors(context)
             words, inputs = base.words, base.matrix
         else:
             corpus = provider_corpus(self)
-            trained_on = corpus_provenance(corpus)
             words = provider_vocabulary(self, corpus, at_least=2)
             ids, starts = corpus.encode({w: i for i, w in enumerate(words)})
             inputs = ppmi(cooccurrence(ids, starts, len(words), self.options.window))[:, : self.options.contexts]
-        self.vectors_, provenance, folder = cached_fit(context, self, lambda f: self._train(words, inputs, f))
-        self.provenance_ = {**provenance, **trained_on}
+        self.vectors_, self.provenance_, folder = cached_fit(
+            context, self, lambda f: self._train(words, inputs, f), corpus=corpus
+        )
         self.decoder_path_ = folder / DECODER_FILE
         return self
 

@@ -20,7 +20,6 @@ from embbench.providers._training import (
     cached_fit,
     check_dim,
     corpus_inputs,
-    corpus_provenance,
     path_inputs,
     provider_corpus,
     provider_vocabulary,
@@ -101,8 +100,7 @@ class Glove(WordProvider[GloveOptions]):
             self.vectors_, self.provenance_ = load_vectors(self.options.path, self.options.format, context.cache_dir)
         elif self.options.corpus:
             corpus = provider_corpus(self)
-            self.vectors_, provenance, _ = cached_fit(context, self, lambda _: self._train(corpus))
-            self.provenance_ = {**provenance, **corpus_provenance(corpus)}
+            self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._train(corpus), corpus=corpus)
         else:
             self.vectors_, self.provenance_ = SOURCES[self._source()]()
         return self

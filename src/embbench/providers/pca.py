@@ -16,7 +16,6 @@ from embbench.providers._training import (
     CorpusOrBase,
     cached_fit,
     check_dim,
-    corpus_provenance,
     provider_corpus,
     provider_vocabulary,
 )
@@ -47,8 +46,7 @@ class PCA(CorpusOrBase[PCAOptions]):
             self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._reduce(base_vectors))
         else:
             corpus = provider_corpus(self)
-            self.vectors_, provenance, _ = cached_fit(context, self, lambda _: self._svd(corpus))
-            self.provenance_ = {**provenance, **corpus_provenance(corpus)}
+            self.vectors_, self.provenance_, _ = cached_fit(context, self, lambda _: self._svd(corpus), corpus=corpus)
         return self
 
     def _svd(self, corpus: Corpus) -> tuple[list[str], np.ndarray, dict[str, Any]]:
