@@ -31,6 +31,17 @@ def test_list_tables_and_plugins() -> None:
     assert all(p["status"] == "ok" and p["version"] for p in plugins)
 
 
+def test_help_shows_every_default_and_joins_wrapped_lines() -> None:
+    """Bracketed defaults in option help are text, not markup, and a docstring's wrapped lines read as one."""
+    env = {"COLUMNS": "400"}
+    run_help = run_cli("run", "--help", env=env).stdout
+    for shown in ("[default: all cores]", "[default: start a local one]", "[default: results]",
+                  "is redone, and the reason is printed"):  # fmt: skip
+        assert shown in run_help, shown
+    top = run_cli("--help", env=env).stdout
+    assert "within its tolerance, with the environment differences" in top
+
+
 def test_list_does_not_import_heavy_libraries() -> None:
     code = (
         "import sys; from embbench.cli import main; main(['list','providers','--json']); "
@@ -164,3 +175,24 @@ def test_malformed_vector_file_becomes_error_record_and_others_run(tmp_path: Pat
     assert "Traceback" not in result.stderr
     statuses = sorted(json.loads(p.read_text())["status"] for p in results.glob("*.json"))
     assert statuses == ["error", "ok"]
+
+
+def test_default_suite_into_own_results_folder_leaves_the_default_board_alone(tmp_path: Path) -> None:
+    """`embbench run --results DIR` on the built-in suite keeps its records and board out of leaderboards/default
+    (the board goes where --leaderboard says); every committed record still holds, so nothing is recomputed."""
+    import shutil
+
+    board = Path(__file__).parents[1] / "leaderboards/default"
+    shutil.copytree(board / "records", tmp_path / "mine")
+    kept = run_cli("run", "--results", "mine", cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr
+    assert "325 pairs: 317 ok, 8 skipped, 0 error" in kept.stderr and "redo" not in kept.stderr, kept.stderr[-2000:]
+    assert not (tmp_path / "leaderboards").exists()
+    asked = run_cli("run", "--results", "mine", "--leaderboard", "board", cwd=tmp_path)
+    assert asked.returncode == 0, asked.stderr
+
+    def scores(path: Path) -> dict:
+        cells = json.loads(path.read_text())["cells"]
+        return {(p, t): cell["score"] for p, row in cells.items() for t, cell in row.items()}
+
+    assert scores(tmp_path / "board/leaderboard.json") == scores(board / "leaderboard.json")

@@ -23,7 +23,12 @@ from embbench.executors import ExecutorName
 from embbench.plugins import Registry
 from embbench.results import MIN_COVERAGE, Record, load_records, read_record
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Compare embeddings: any provider on any task.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    help="Compare embeddings: any provider on any task.",
+)
 out = Console(width=None if sys.stdout.isatty() else 200)  # piped tables are not folded to 80 columns
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line each, whatever the width
 DEFAULT_SUITE = Path(str(resources.files("embbench") / "suites" / "default.toml"))
@@ -153,8 +158,8 @@ def run_command(
     plan.tasks += [parse_spec(t, f"-t {t}") for t in task or []]
     if not plan.providers or not plan.tasks:
         raise EmbbenchError("give at least one provider (-p) and one task (-t), or --suite FILE", "embbench run")
-    if default:
-        results = results or DEFAULT_BOARD / "results"
+    if default and results is None:  # the built-in board; records kept elsewhere get a board only when asked
+        results = DEFAULT_BOARD / "results"
         leaderboard = leaderboard or DEFAULT_BOARD
     results = results or Path("results")
     for path, option in ((results, "--results"), (leaderboard, "--leaderboard"), (cache, "--cache")):
@@ -267,7 +272,7 @@ def leaderboard_command(
     results: Annotated[
         list[Path] | None, typer.Option(help="folder of result records (repeat to merge folders) [default: results]")
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="folder to write leaderboard.<ext> into")] = Path(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder to write the leaderboard files into")] = Path(
         "leaderboards"
     ),
     formats: Annotated[
