@@ -79,8 +79,10 @@ def test_v_measure_and_purity_equal_scikit_learn(seed) -> None:
     assert v_measure(np.zeros(200), clusters) == metrics.v_measure_score(np.zeros(200), clusters)
 
 
-@pytest.mark.parametrize("spec", ["essli2008:seeds=3", "bbc-clustering:seeds=2"])
-def test_vectorised_clustering_scores_equal_one_at_a_time(spec, registry, context, glove) -> None:
+@pytest.mark.parametrize(
+    "spec", ["essli2008:seeds=3", "bbc-clustering:seeds=2", "weat-caliskan:permutations=100", "bbc-headlines"]
+)
+def test_vectorised_scores_equal_one_at_a_time(spec, registry, context, glove) -> None:
     from embbench.api import Task
 
     task = registry.make_task(spec)
@@ -91,3 +93,18 @@ def test_vectorised_clustering_scores_equal_one_at_a_time(spec, registry, contex
     vectorised = task.score_resamples(covered, chunk)
     one_at_a_time = Task.score_resamples(task, covered, chunk)  # the generic loop over score_items
     np.testing.assert_allclose(vectorised, one_at_a_time, rtol=1e-12)
+
+
+def test_vectorised_weat_handles_empty_and_flat_resampled_sets(registry) -> None:
+    """Resamples that leave a test's X or Y empty, or all its drawn values equal, drop that test (NaN if none)."""
+    from embbench.api import Task
+
+    task = registry.make_task("weat-caliskan")
+    items = {"id": np.arange(7).astype(str), "test": np.array([1, 1, 1, 2, 2, 2, 2]),
+             "set": np.array(["X", "Y", "Y", "X", "X", "Y", "Y"], dtype=object),
+             "association": np.array([0.3, 0.1, 0.1, 0.2, 0.2, 0.2, -0.4])}  # fmt: skip
+    chunk = np.random.default_rng(0).integers(0, 7, (500, 7))
+    vectorised = task.score_resamples(items, chunk)
+    one_at_a_time = Task.score_resamples(task, items, chunk)
+    np.testing.assert_allclose(vectorised, one_at_a_time, rtol=1e-12)
+    assert np.isnan(vectorised).any() and np.isfinite(vectorised).any()

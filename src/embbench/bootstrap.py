@@ -23,6 +23,14 @@ def resamples(n_items: int, rounds: int = ROUNDS, seed: int = 0) -> Iterator[np.
         yield rng.integers(0, n_items, (min(per_chunk, rounds - start), n_items))
 
 
+def multiplicities(resamples: np.ndarray, n_items: int) -> np.ndarray:
+    """(n_items x k) float counts: how often each item was drawn in each of the k rows of a chunk of resamples,
+    so a statistic that sums over items becomes a matrix product."""
+    rows = len(resamples)
+    drawn = (resamples * rows + np.arange(rows)[:, None]).ravel()
+    return np.bincount(drawn, minlength=n_items * rows).reshape(n_items, rows).astype(np.float64)
+
+
 def percentile_interval(values: np.ndarray, rounds: int = ROUNDS) -> list[float] | None:
     """The 2.5th and 97.5th percentiles of the finite values; None when fewer than half the rounds gave one."""
     values = np.asarray(values, dtype=np.float64)

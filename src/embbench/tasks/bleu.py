@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import Field
 
 from embbench.api import Items, Provider, TaskOutput
+from embbench.bootstrap import multiplicities
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
@@ -89,9 +90,22 @@ class RetrievalBleu(FileTask[BleuOptions]):
         """Corpus BLEU from the summed per-sentence statistics of the given items (sacrebleu's own formula)."""
         from sacrebleu.metrics import BLEU
 
-        columns = sorted((n for n in items if n.startswith("bleu_stat_")), key=lambda n: int(n[10:]))
-        totals = [int(items[n].sum()) for n in columns]
-        return float(BLEU()._compute_score_from_stats(totals).score)
+        return float(BLEU()._compute_score_from_stats(sentence_statistics(items).sum(axis=0).tolist()).score)
+
+    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
+        """Corpus BLEU of every resample: its statistics are count-weighted sums of the items' statistics."""
+        from sacrebleu.metrics import BLEU
+
+        statistics = sentence_statistics(items).astype(np.float64)
+        totals = np.rint(multiplicities(resamples, len(statistics)).T @ statistics).astype(np.int64)
+        bleu = BLEU()
+        return np.array([bleu._compute_score_from_stats(row.tolist()).score for row in totals], dtype=np.float64)
+
+
+def sentence_statistics(items: Items) -> np.ndarray:
+    """(items x statistics) integer matrix of sacrebleu's per-sentence statistics, in sacrebleu's order."""
+    columns = sorted((n for n in items if n.startswith("bleu_stat_")), key=lambda n: int(n[10:]))
+    return np.stack([items[n] for n in columns], axis=1).astype(np.int64)
 
 
 @hookimpl

@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse
 
 from embbench.api import Embedded, Provider
+from embbench.bootstrap import multiplicities
 from embbench.errors import EmbbenchError
 from embbench.files import iter_data_lines
 
@@ -94,16 +95,19 @@ def single_threaded() -> Any:
     return threadpool_limits(limits=1)
 
 
-def contingency_tables(labels: np.ndarray, clusters: np.ndarray, resamples: np.ndarray | None = None) -> np.ndarray:
-    """(resamples x classes x clusters) counts of items, for each row of ``resamples`` (indices into the items;
-    all items once when None). Labels and clusters may be any values."""
+def contingency_tables(labels: np.ndarray, clusters: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
+    """(resamples x classes x clusters) counts of items, weighting the items by each column of ``counts`` (the
+    ``multiplicities`` of a chunk of resamples; every item once when None). Labels and clusters may be any values."""
     _, label_codes = np.unique(labels, return_inverse=True)
     _, cluster_codes = np.unique(clusters, return_inverse=True)
     n_labels, n_clusters = int(label_codes.max(initial=-1)) + 1, int(cluster_codes.max(initial=-1)) + 1
-    rows = np.arange(len(labels))[None, :] if resamples is None else resamples
-    cell = (label_codes * n_clusters + cluster_codes)[rows] + (np.arange(len(rows)) * n_labels * n_clusters)[:, None]
-    counts = np.bincount(cell.ravel(), minlength=len(rows) * n_labels * n_clusters)
-    return counts.reshape(len(rows), n_labels, n_clusters).astype(np.float64)
+    cells = label_codes * n_clusters + cluster_codes
+    if counts is None:
+        return np.bincount(cells, minlength=n_labels * n_clusters).reshape(1, n_labels, n_clusters).astype(np.float64)
+    membership = scipy.sparse.csr_matrix(
+        (np.ones(len(cells)), (cells, np.arange(len(cells)))), shape=(n_labels * n_clusters, len(cells))
+    )
+    return (membership @ counts).T.reshape(counts.shape[1], n_labels, n_clusters)
 
 
 def purities(tables: np.ndarray) -> np.ndarray:
@@ -201,7 +205,8 @@ def mean_over_seeds(
 ) -> np.ndarray:
     """A clustering measure of tables (``purities``, ``v_measures``) averaged over the per-seed cluster columns, for
     each row of ``resamples`` (or all items once)."""
-    return np.mean([measure(contingency_tables(items[labels], column, resamples)) for column in seed_columns(items)],
+    counts = None if resamples is None else multiplicities(resamples, len(items[labels]))
+    return np.mean([measure(contingency_tables(items[labels], column, counts)) for column in seed_columns(items)],
                    axis=0)  # fmt: skip
 
 

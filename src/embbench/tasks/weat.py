@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from embbench.api import Items, Provider, TaskOutput
+from embbench.bootstrap import multiplicities
 from embbench.errors import SkipTask
 from embbench.files import read_json
 from embbench.hookspecs import hookimpl
@@ -36,6 +37,25 @@ def association(targets: np.ndarray, first: np.ndarray, second: np.ndarray) -> n
 
 def effect_size(s_x: np.ndarray, s_y: np.ndarray) -> float:
     return float((s_x.mean() - s_y.mean()) / np.concatenate([s_x, s_y]).std(ddof=1))
+
+
+def weighted_effect_sizes(x_counts: np.ndarray, s_x: np.ndarray, y_counts: np.ndarray, s_y: np.ndarray) -> np.ndarray:
+    """``effect_size`` of each resample (column of the counts), which holds ``counts[i, column]`` copies of value
+    i; NaN where X or Y is empty or all its values are equal. Sums are taken about the unweighted mean, so they do
+    not cancel."""
+    counts, values = np.vstack([x_counts, y_counts]), np.concatenate([s_x, s_y])
+    centred = values - values.mean()
+    n_x, n_y = x_counts.sum(axis=0), y_counts.sum(axis=0)
+    total, squares = centred @ counts, centred**2 @ counts
+    n = n_x + n_y
+    drawn = counts > 0
+    spread = np.where(drawn, values[:, None], -np.inf).max(axis=0) > np.where(drawn, values[:, None], np.inf).min(
+        axis=0
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        difference = (centred[: len(s_x)] @ x_counts) / n_x - (centred[len(s_x) :] @ y_counts) / n_y
+        deviation = np.sqrt((squares - total**2 / n) / (n - 1))
+        return np.where((n_x > 0) & (n_y > 0) & spread, difference / deviation, np.nan)
 
 
 def _smallest(values: np.ndarray, size: int) -> np.ndarray:
@@ -221,6 +241,21 @@ class Weat(FileTask[WeatOptions]):
             if len(s_x) and len(s_y) and np.ptp(np.concatenate([s_x, s_y])) > 0:
                 sizes.append(abs(effect_size(s_x, s_y)))
         return float(np.mean(sizes)) if sizes else None
+
+    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
+        """``score_items`` of every resample at once: each test's effect size from count-weighted sums."""
+        counts = multiplicities(resamples, len(items["test"]))
+        values = items["association"].astype(np.float64)
+        sizes = []
+        for test in np.unique(items["test"]):
+            in_test = items["test"] == test
+            x, y = in_test & (items["set"] == "X"), in_test & (items["set"] == "Y")
+            sizes.append(np.abs(weighted_effect_sizes(counts[x], values[x], counts[y], values[y])))
+        defined = np.isfinite(sizes)
+        with np.errstate(invalid="ignore"):
+            return np.where(defined, sizes, 0.0).sum(axis=0) / np.where(
+                defined.any(axis=0), defined.sum(axis=0), np.nan
+            )
 
     @staticmethod
     def _name(test: dict[str, Any]) -> str:
