@@ -196,3 +196,18 @@ def test_default_suite_into_own_results_folder_leaves_the_default_board_alone(tm
         return {(p, t): cell["score"] for p, row in cells.items() for t, cell in row.items()}
 
     assert scores(tmp_path / "board/leaderboard.json") == scores(board / "leaderboard.json")
+
+
+@pytest.mark.parametrize(("argv", "line"), [
+    (["run", "-p", "glove"], "aborted (records finished so far are kept; a rerun does the rest)"),
+    (["leaderboard", "--results", "r"], "aborted"),
+])  # fmt: skip
+def test_ctrl_c_says_what_was_kept_only_for_a_run(argv, line, monkeypatch, capsys) -> None:
+    from embbench import cli
+
+    def interrupted(**_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", interrupted)
+    assert cli.main(argv) == 130
+    assert capsys.readouterr().err.strip() == line

@@ -329,7 +329,10 @@ def compare(
             raise typer.Exit(1)
 
 
-ABORTED = "aborted (records finished so far are kept; a rerun does the rest)"
+def aborted(args: list[str]) -> str:
+    """The line printed on Ctrl-C: a run keeps what it finished, and says so."""
+    command = next((a for a in args if not a.startswith("-")), "")
+    return "aborted (records finished so far are kept; a rerun does the rest)" if command == "run" else "aborted"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         handler.setFormatter(logging.Formatter("WARNING: %(message)s"))
         log.addHandler(handler)
         log.propagate = False
+    args = sys.argv[1:] if argv is None else argv
     try:
         code = app(args=argv, standalone_mode=False)
     except ConfigErrors as exc:
@@ -351,20 +355,20 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        print(ABORTED, file=sys.stderr)
+        print(aborted(args), file=sys.stderr)
         return 130
     except Exception as exc:
         # Usage errors: click's ClickException, or its copy inside typer >= 0.26 (not a click subclass).
         if callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int):
             print(f"ERROR: {exc.format_message()} (see embbench --help)", file=sys.stderr)
             return exc.exit_code
-        if "--raise" in (sys.argv[1:] if argv is None else argv) or os.environ.get("EMBBENCH_TRACEBACK"):
+        if "--raise" in args or os.environ.get("EMBBENCH_TRACEBACK"):
             raise  # asked for on purpose
         print(f"ERROR: unexpected {type(exc).__name__}: {exc} (a bug in embbench or a plugin;"
               " EMBBENCH_TRACEBACK=1 shows where)", file=sys.stderr)  # fmt: skip
         return 70
     if code == 130:  # typer's answer to Ctrl-C
-        print(ABORTED, file=sys.stderr)
+        print(aborted(args), file=sys.stderr)
     return code if isinstance(code, int) else 0
 
 
