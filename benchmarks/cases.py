@@ -115,30 +115,21 @@ def embbench_weat(permutations: int) -> dict:
     return {"tests_run": output.n_scored, "effect_sizes": [t.get("effect_size") for t in output.details["tests"]]}
 
 
-def default_suite(results: Path, cache: Path, rerun: bool) -> dict:
-    """``embbench run`` on the default suite as the README writes it (one worker per core), with its own results
-    and cache folders; the per-phase breakdown comes from the records it wrote."""
+def default_suite(folder: Path, cache: Path, rerun: bool) -> dict:
+    """``embbench run`` exactly as the README writes it (one worker per core, the built-in suite, its board written
+    at the end), run in ``folder`` with its own cache; the per-phase breakdown comes from the records it wrote."""
     import os
     import resource
     import subprocess
     import sys
 
-    from embbench.datasets import DATA_DIR
     from embbench.results import load_records
     from embbench.timings import breakdown
 
-    command = [
-        str(Path(sys.executable).with_name("embbench")),
-        "run",
-        "--suite",
-        str(DATA_DIR.parent / "suites" / "default.toml"),
-        "--results",
-        str(results),
-        "--cache",
-        str(cache),
-    ] + (["--rerun"] if rerun else [])
-    subprocess.run(command, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True)
-    records = load_records(results)
+    command = [str(Path(sys.executable).with_name("embbench")), "run", "--cache", str(cache)]
+    subprocess.run(command + (["--rerun"] if rerun else []), check=True, cwd=folder,
+                   env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True)  # fmt: skip
+    records = load_records(folder / "leaderboards" / "default" / "results")
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest of embbench's processes
     return {"pairs": len(records), "breakdown": breakdown(records), "peak_mb": peak_mb}
 

@@ -16,7 +16,14 @@ from embbench import run
 from embbench.errors import EmbbenchError
 from embbench.leaderboard import to_markdown, write_leaderboard
 from embbench.publish.board import build_board
-from embbench.publish.significance import holm, mcnemar_exact, paired_bootstrap, spearman_williams, williams_test
+from embbench.publish.significance import (
+    holm,
+    mcnemar_exact,
+    paired_bootstrap,
+    resampled,
+    spearman_williams,
+    williams_test,
+)
 from embbench.results import load_records, read_items
 
 PROVIDERS = ["glove", "pca:base=glove,dim=10"]
@@ -75,9 +82,12 @@ def test_holm_equals_statsmodels() -> None:
 def test_paired_bootstrap_sides() -> None:
     rng = np.random.default_rng(2)
     x = rng.normal(size=300)
-    same = paired_bootstrap(lambda chunk: np.stack([x[chunk].mean(1), x[chunk].mean(1)], axis=1), 300, True)
-    better = paired_bootstrap(lambda chunk: np.stack([(x[chunk] + 0.3).mean(1), x[chunk].mean(1)], axis=1), 300, True)
-    assert same == 1.0 and better < 0.01
+    mean, shifted = (
+        resampled(lambda chunk: x[chunk].mean(1), 300),
+        resampled(lambda chunk: (x[chunk] + 0.3).mean(1), 300),
+    )
+    assert paired_bootstrap(mean, mean, True) == 1.0 and paired_bootstrap(shifted, mean, True) < 0.01
+    assert paired_bootstrap(mean, shifted, False) < 0.01 and paired_bootstrap(shifted, mean, False) == 1.0
 
 
 @pytest.fixture(scope="module")

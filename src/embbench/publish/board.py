@@ -20,7 +20,7 @@ from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.evaluation import scored_rows, take
 from embbench.plugins import Registry
-from embbench.publish.significance import holm, mcnemar_exact, paired_bootstrap, spearman_williams
+from embbench.publish.significance import holm, mcnemar_exact, paired_bootstrap, resampled, spearman_williams
 from embbench.results import MIN_COVERAGE, Record, read_items, readable_columns
 
 FAMILIES = {"word-similarity": "word similarity", "analogy": "analogy", "categorization": "categorization",
@@ -167,8 +167,11 @@ def aligned_items(first: Items, second: Items) -> tuple[Items, Items]:
     return aligned[0], aligned[1]
 
 
-def paired_p(task_type: str, task: Task | None, best: Items, other: Items, higher: bool) -> tuple[float, str]:
-    """One-sided p that ``other`` is worse than ``best`` on their common items, and the test's name."""
+def paired_p(
+    task_type: str, task: Task | None, best: Items, other: Items, higher: bool, memo: dict | None = None
+) -> tuple[float, str]:
+    """One-sided p that ``other`` is worse than ``best`` on their common items, and the test's name. ``memo``
+    keeps the best's resampled scores per set of common items, for the next provider compared with it."""
     best, other = aligned_items(best, other)
     n = len(best["id"])
     if n < 3:
@@ -180,11 +183,12 @@ def paired_p(task_type: str, task: Task | None, best: Items, other: Items, highe
         return mcnemar_exact(best[correct].astype(bool), other[correct].astype(bool)), "exact McNemar"
     if task is None:
         return math.nan, "task not installed"
-
-    def both(chunk: np.ndarray) -> np.ndarray:
-        return np.stack([task.score_resamples(best, chunk), task.score_resamples(other, chunk)], axis=1)
-
-    return paired_bootstrap(both, n, higher), "paired bootstrap"
+    memo = {} if memo is None else memo
+    key = (n, best["id"].astype(str).tobytes())  # with n, the bytes fix the ids
+    if key not in memo:
+        memo[key] = resampled(lambda chunk: task.score_resamples(best, chunk), n)
+    others = resampled(lambda chunk: task.score_resamples(other, chunk), n)
+    return paired_bootstrap(memo[key], others, higher), "paired bootstrap"
 
 
 def _ranks(values: dict[str, float], higher: bool) -> dict[str, float]:
@@ -240,7 +244,8 @@ def _column(task_label: str, records: list[Record], task: Task | None, family: s
     column.best = best.record.provider_label
     others = [c for c in scored if c is not best and c.items is not None and best.items is not None]
     task_type = first.task_type or (task.name if task is not None else "")
-    tests = [paired_p(task_type, task, best.items, c.items, column.higher_is_better) for c in others]
+    memo: dict = {}
+    tests = [paired_p(task_type, task, best.items, c.items, column.higher_is_better, memo) for c in others]
     column.test = tests[0][1] if tests else ""
     for cell, adjusted in zip(others, holm([p for p, _ in tests]), strict=True):
         cell.p_vs_best = None if math.isnan(adjusted) else adjusted

@@ -45,20 +45,21 @@ def mcnemar_exact(best_correct: np.ndarray, other_correct: np.ndarray) -> float:
     return float(stats.binom.sf(best_only - 1, best_only + other_only, 0.5))
 
 
-def paired_bootstrap(
-    score: Callable[[np.ndarray], np.ndarray], n: int, best_is_higher: bool, rounds: int = 1000, seed: int = 0
-) -> float:
-    """One-sided paired bootstrap p: the share of resamples (the same items for both) in which the other provider
-    does at least as well as the best. ``score(chunk)`` maps a (k x n) matrix of item indices to a (k x 2) array
-    of (best, other) scores."""
+def paired_bootstrap(best: np.ndarray, other: np.ndarray, best_is_higher: bool) -> float:
+    """One-sided paired bootstrap p: the share of resamples (the same items for both: position r of each array
+    scores resample r) in which the other provider does at least as well as the best. NaN rounds are dropped."""
+    finite = np.isfinite(best) & np.isfinite(other)
+    if not finite.any():
+        return math.nan
+    difference = best[finite] - other[finite] if best_is_higher else other[finite] - best[finite]
+    return float((np.sum(difference <= 0) + 1) / (len(difference) + 1))
+
+
+def resampled(score: Callable[[np.ndarray], np.ndarray], n: int, rounds: int = 1000, seed: int = 0) -> np.ndarray:
+    """``score(chunk)`` (a chunk of resampled item indices to one value per resample) over ``rounds`` resamples."""
     from embbench.bootstrap import resamples
 
-    values = np.concatenate([score(chunk) for chunk in resamples(n, rounds, seed)])
-    values = values[np.isfinite(values).all(axis=1)]
-    if not len(values):
-        return math.nan
-    difference = values[:, 0] - values[:, 1] if best_is_higher else values[:, 1] - values[:, 0]
-    return float((np.sum(difference <= 0) + 1) / (len(difference) + 1))
+    return np.concatenate([score(chunk) for chunk in resamples(n, rounds, seed)])
 
 
 def holm(p_values: list[float]) -> list[float]:
