@@ -211,3 +211,13 @@ def test_ctrl_c_says_what_was_kept_only_for_a_run(argv, line, monkeypatch, capsy
     monkeypatch.setattr(cli, "app", interrupted)
     assert cli.main(argv) == 130
     assert capsys.readouterr().err.strip() == line
+
+
+def test_show_names_what_is_wrong_with_a_file_that_is_not_a_record(tmp_path: Path) -> None:
+    record = tmp_path / "r.json"
+    record.write_text('{"key": "x"}')
+    result = run_cli("show", str(record))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"ERROR: {record}: not an embbench result record: at provider: Field required" in result.stderr
+    record.write_text("key: x")
+    assert "not an embbench result record: at the top: Invalid JSON" in run_cli("show", str(record)).stderr

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 from embbench.api import Items
 from embbench.atomic import atomic_write
 from embbench.errors import EmbbenchError, warn
+from embbench.files import validation_problems
 from embbench.hashing import sha256_file, stable_hash
 
 Status = Literal["ok", "skipped", "error"]
@@ -158,8 +159,8 @@ def read_record(path: Path) -> Record:
         raise EmbbenchError(f"cannot read the record: {exc.strerror}", str(path)) from None
     try:
         record = Record.model_validate_json(text)
-    except (ValidationError, ValueError) as exc:
-        raise EmbbenchError(f"not an embbench result record: {str(exc).splitlines()[0]}", str(path)) from None
+    except ValidationError as exc:
+        raise EmbbenchError(f"not an embbench result record: {validation_problems(exc)}", str(path)) from None
     record._path = path
     return record
 
