@@ -301,6 +301,21 @@ def test_reproduce_reruns_a_board_and_flags_what_differs(tmp_path, registry, cac
     assert f"numpy 0.0.1 -> {np.__version__}" in by_task["mc30"]["environment_differences"]
 
 
+def test_reproduce_reruns_exactly_the_published_pairs_on_worker_processes(tmp_path, registry, cache_dir) -> None:
+    """Providers with different task lists are rerun together (jobs=2), each on its own published tasks only."""
+    from embbench.reproduce import reproduce_records
+
+    results = tmp_path / "board"
+    run(["glove"], ["mc30", "rg65"], results, registry=registry, cache_dir=cache_dir)
+    run(["onehot:max_vocab=5000"], ["mc30"], results, registry=registry, cache_dir=cache_dir)
+    rerun: list = []
+    records = load_records(results)
+    rows = reproduce_records(records, jobs=2, on_record=rerun.append)
+    assert sorted(r.key for r in rerun) == sorted(r.key for r in records) and len(records) == 3
+    published = {("glove", "mc30"), ("glove", "rg65"), ("onehot(max_vocab=5000)", "mc30")}
+    assert {(r["provider"], r["task"]) for r in rows} == published and all(r["reproduced"] for r in rows)
+
+
 def test_word_task_options_belong_to_word_tasks(registry) -> None:
     with pytest.raises(EmbbenchError, match="unknown option 'protocol' for task 'mr'"):
         registry.make_task("mr:protocol=gensim")

@@ -247,6 +247,7 @@ def reproduce(
     sample: Annotated[int | None, typer.Option(min=1, help="rerun this many records, drawn at random")] = None,
     seed: Annotated[int, typer.Option(help="seed of the --sample draw")] = 0,
     cache: Annotated[Path | None, typer.Option(help="cache folder [default: a fresh temporary one]")] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="worker processes [default: all cores]")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Rerun a board's ok records from scratch and report, per cell, whether it reproduces within its tolerance,
@@ -256,7 +257,7 @@ def reproduce(
     with _progress() as progress:
         bar = progress.add_task("reproducing", total=None)
         rows = reproduce_records(
-            load_records(results), sample=sample, seed=seed, cache_dir=cache,
+            load_records(results), sample=sample, seed=seed, cache_dir=cache, jobs=jobs or os.cpu_count() or 1,
             on_start=lambda n: progress.update(bar, total=n),
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
         )  # fmt: skip

@@ -13,7 +13,7 @@ from embbench.environment import differences
 from embbench.evaluation import TOLERANCE
 from embbench.hashing import stable_hash
 from embbench.results import Record
-from embbench.runner import RunOptions, run
+from embbench.runner import RunOptions, run_grids
 
 
 def reproduce_records(
@@ -22,6 +22,7 @@ def reproduce_records(
     sample: int | None = None,
     seed: int = 0,
     cache_dir: Path | None = None,
+    jobs: int = 1,
     on_start: Callable[[int], None] | None = None,
     on_record: Callable[[Record], None] | None = None,
 ) -> list[dict[str, Any]]:
@@ -35,17 +36,16 @@ def reproduce_records(
         by_provider.setdefault(stable_hash([record.provider, record.provider_config]), []).append(record)
     if on_start:
         on_start(len(chosen))
-    rows = []
+    grids = [
+        ([Spec(group[0].provider, group[0].provider_config, f"{group[0].path}: provider_config")],
+         [Spec(r.task, r.task_config, f"{r.path}: task_config") for r in group])
+        for group in by_provider.values()
+    ]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="embbench-reproduce-") as scratch:
         options = RunOptions(results_dir=Path(scratch) / "results", cache_dir=cache_dir or Path(scratch) / "cache",
-                             on_record=on_record)  # fmt: skip
-        for old_records in by_provider.values():
-            first = old_records[0]
-            provider = Spec(first.provider, first.provider_config, f"{first.path}: provider_config")
-            tasks = [Spec(r.task, r.task_config, f"{r.path}: task_config") for r in old_records]
-            new = {r.key: r for r in run([provider], tasks, options=options)}
-            rows += [_compare(old, new.get(old.key)) for old in old_records]
-    return rows
+                             jobs=jobs, on_record=on_record)  # fmt: skip
+        new = {r.key: r for r in run_grids(grids, options=options)}
+    return [_compare(old, new.get(old.key)) for group in by_provider.values() for old in group]
 
 
 def _compare(old: Record, new: Record | None) -> dict[str, Any]:

@@ -85,6 +85,19 @@ def run(
     fails to load turns its pairs into error records and the rest of the grid still runs; a failure never
     replaces a finished ``ok`` record. Records are the same whichever executor runs them.
     """
+    return run_grids([(providers, tasks)], results_dir, registry=registry, options=options, **settings)
+
+
+def run_grids(
+    grids: Sequence[tuple[Sequence[str | Spec], Sequence[str | Spec]]],
+    results_dir: Path | str | None = None,
+    *,
+    registry: Registry | None = None,
+    options: RunOptions | None = None,
+    **settings: Any,
+) -> list[Record]:
+    """``run`` of several (providers, tasks) grids at once, sharing one pool of workers: each provider runs only
+    its own grid's tasks (``embbench reproduce`` reruns exactly the published pairs this way)."""
     options = options or RunOptions(**settings)
     if results_dir is not None:
         options.results_dir = Path(results_dir)
@@ -92,9 +105,9 @@ def run(
     registry = registry or Registry.load()
     context = Context(options.cache_dir or default_cache_dir(), registry)
     executor = _executor_name(options)
-    planned_providers, planned_tasks = plan(registry, providers, tasks, context)
+    planned = [plan(registry, providers, tasks, context) for providers, tasks in grids]
     if options.on_start:
-        options.on_start(len(planned_providers) * len(planned_tasks))
+        options.on_start(sum(len(providers) * len(tasks) for providers, tasks in planned))
     records: list[Record] = []
 
     def keep(record: Record) -> None:
@@ -103,15 +116,16 @@ def run(
             options.on_record(record)
 
     work: Work = []
-    for provider in planned_providers:
-        done, pending, reasons = split_done(provider, planned_tasks, results, options.rerun)
-        for record in done:
-            keep(record)
-        for task, reason in reasons:
-            if options.on_note:
-                options.on_note(f"{provider.label} × {task.label}: {reason}")
-        if pending:
-            work.append((provider, pending))
+    for planned_providers, planned_tasks in planned:
+        for provider in planned_providers:
+            done, pending, reasons = split_done(provider, planned_tasks, results, options.rerun)
+            for record in done:
+                keep(record)
+            for task, reason in reasons:
+                if options.on_note:
+                    options.on_note(f"{provider.label} × {task.label}: {reason}")
+            if pending:
+                work.append((provider, pending))
     pairs = sum(len(tasks) for _, tasks in work)
     for outcome in _executor(executor, options, context, pairs).run(work):
         kept = outcome.kept if outcome.written else save_record(outcome.record, results, outcome.items)
