@@ -307,12 +307,12 @@ def test_reproduce_reruns_exactly_the_published_pairs_on_worker_processes(tmp_pa
 
     results = tmp_path / "board"
     run(["glove"], ["mc30", "rg65"], results, registry=registry, cache_dir=cache_dir)
-    run(["onehot:max_vocab=5000"], ["mc30"], results, registry=registry, cache_dir=cache_dir)
+    run(["pca:base=glove,dim=25"], ["mc30"], results, registry=registry, cache_dir=cache_dir)
     rerun: list = []
     records = load_records(results)
     rows = reproduce_records(records, jobs=2, on_record=rerun.append)
     assert sorted(r.key for r in rerun) == sorted(r.key for r in records) and len(records) == 3
-    published = {("glove", "mc30"), ("glove", "rg65"), ("onehot(max_vocab=5000)", "mc30")}
+    published = {("glove", "mc30"), ("glove", "rg65"), ("pca(base=glove, dim=25)", "mc30")}
     assert {(r["provider"], r["task"]) for r in rows} == published and all(r["reproduced"] for r in rows)
 
 

@@ -18,9 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embbench import run
-from embbench.api import Context, Provider
+from embbench.api import Context, Provider, Task, TaskOutput
 from embbench.config import load_suite, parse_spec
 from embbench.errors import EmbbenchError
+from embbench.hookspecs import hookimpl
+from embbench.plugins import Registry
 from embbench.results import load_records
 from embbench.tasks.analogy import read_questions
 from embbench.tasks.common import read_labelled
@@ -124,6 +126,44 @@ def test_degenerate_inputs_are_skipped_records_that_say_why(tmp_path, registry, 
     assert by_type[str(two)].status == "skipped" and "a rank correlation needs at least 3" in by_type[str(two)].error
     assert by_type[str(weat)].status == "skipped"
     assert "first_target and second_target are identical" in by_type[str(weat)].error
+
+
+class NoValueTask(Task):
+    """A plugin task that returns no value for its main score."""
+
+    name = "no-value"
+    main_score = "accuracy"
+
+    def evaluate(self, provider: Provider) -> TaskOutput:
+        return TaskOutput({"accuracy": None}, n_items=3, n_scored=3)
+
+
+class NoValuePlugin:
+    @hookimpl
+    def register_tasks(self, register) -> None:
+        register(NoValueTask)
+
+
+def test_an_undefined_main_score_is_a_skipped_record_never_an_empty_ok(tmp_path, cache_dir) -> None:
+    """Constant human scores, constant cosines (one-hot words are orthogonal: every pair's cosine is 0) and a task
+    that returns no main value are skipped with the reason, not ok records without a number."""
+    flat = tmp_path / "flat.tsv"
+    flat.write_text("cat\tdog\t5\ncar\tbanana\t5\nsun\tmoon\t5\n")
+    registry = Registry.load(extra=[NoValuePlugin()])
+    records = run(["glove", "onehot:max_vocab=5000"], [f"word-similarity:path={flat}", "mc30", "no-value"],
+                  tmp_path / "r", registry=registry, cache_dir=cache_dir)  # fmt: skip
+    by_pair = {(r.provider, r.task_config.get("path") or r.task): r for r in records}
+    assert by_pair["glove", str(flat)].status == "skipped"
+    assert (
+        by_pair["glove", str(flat)].error
+        == "all 3 covered pairs have the same human score (5), so a rank correlation is undefined"
+    )
+    assert by_pair["onehot", "mc30"].status == "skipped"
+    assert "covered pairs have the same cosine (0)" in by_pair["onehot", "mc30"].error
+    assert by_pair["glove", "mc30"].status == "ok" and by_pair["glove", "mc30"].main_value is not None
+    assert by_pair["glove", "no-value"].status == "skipped"
+    assert by_pair["glove", "no-value"].error == "the task gave no value for its main score 'accuracy'"
+    assert all(r.main_value is not None for r in records if r.status == "ok")
 
 
 def test_a_damaged_vector_cache_is_reported_and_rebuilt(tmp_path, caplog) -> None:

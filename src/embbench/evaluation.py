@@ -213,12 +213,15 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
                   "interval": interval_seconds}  # fmt: skip
         return {name: round(value, 3) for name, value in phases.items()}
 
+    def skipped(reason: str) -> Evaluated:
+        seconds = round(time.perf_counter() - start, 3)
+        return Evaluated(new_record(provider, task, status="skipped", error=reason, timings=timings(),
+                                    seconds=seconds, environment=environment()))  # fmt: skip
+
     try:
         output = task.obj.evaluate(embeddings)
     except SkipTask as exc:
-        seconds = round(time.perf_counter() - start, 3)
-        return Evaluated(new_record(provider, task, status="skipped", error=str(exc), timings=timings(),
-                                    seconds=seconds, environment=environment()))  # fmt: skip
+        return skipped(str(exc))
     except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
         if raise_errors:
             raise
@@ -226,6 +229,9 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
             provider, task, status="error", error=error_text(exc), seconds=round(time.perf_counter() - start, 3),
             details={"traceback": traceback.format_exc(limit=-8)}, environment=environment(), timings=timings(),
         ))  # fmt: skip
+    main = task.obj.main_score
+    if main and output.scores.get(main) is None:  # an ok record always has its number
+        return skipped(f"the task gave no value for its main score '{main}'")
     interval_start = time.perf_counter()
     ci95 = interval(task.obj, output)
     phases = timings(time.perf_counter() - interval_start)

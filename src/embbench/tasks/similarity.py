@@ -92,7 +92,7 @@ class WordSimilarity(FileTask[WordTaskOptions]):
 
     name = "word-similarity"
     description = "Spearman/Pearson of cosine similarity with human ratings"
-    version = 2  # 2: exact whole-word lookup before pooling; per-item outputs
+    version = 3  # 2: exact whole-word lookup before pooling; per-item outputs; 3: a constant side is skipped
     Options: ClassVar = WordTaskOptions
     main_score = "spearman"
 
@@ -109,6 +109,10 @@ class WordSimilarity(FileTask[WordTaskOptions]):
             raise SkipTask(f"{int(covered.sum())} of {len(self.pairs_)} pairs covered; a rank correlation needs at"
                            f" least {MIN_PAIRS} (with 2 it is always +1 or -1)")  # fmt: skip
         gold = np.array([score for _, _, score in self.pairs_])
+        for side, values in (("cosine", cosines[covered]), ("human score", gold[covered])):
+            if np.ptp(values) == 0:
+                raise SkipTask(f"all {int(covered.sum())} covered pairs have the same {side} ({values[0]:.4g}), so"
+                               " a rank correlation is undefined")  # fmt: skip
         not_whole = int((covered & ~whole).sum())
         items = {
             "id": unique_ids([f"{a}|{b}" for a, b, _ in self.pairs_]),
