@@ -56,7 +56,7 @@ def test_list_does_not_import_heavy_libraries() -> None:
 
 def test_run_rerun_and_leaderboard(tmp_path: Path, cache_dir: Path) -> None:
     results = tmp_path / "results"
-    args = ["run", "-p", "glove", "-p", "onehot:max_vocab=5000", "-t", "ws353", "-t", "rg65", "--results", str(results)]
+    args = ["run", "-p", "glove", "-p", "pca:base=glove,dim=25", "-t", "ws353", "-t", "rg65", "--results", str(results)]
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
     cores = os.cpu_count() or 1  # by default, the pending pairs run on one worker process per core
@@ -101,7 +101,7 @@ def test_run_rerun_and_leaderboard(tmp_path: Path, cache_dir: Path) -> None:
     made = run_cli("leaderboard", "--results", str(results), "--out", str(board), "--format", "md,csv,json,html,latex")
     assert made.returncode == 0, made.stderr
     table = json.loads((board / "leaderboard.json").read_text())
-    assert table["providers"] == ["glove", "onehot(max_vocab=5000)"]
+    assert table["providers"] == ["glove", "pca(base=glove, dim=25)"]
     assert table["aggregates"]["glove"]["mean_rank"] == 1.0
     html = (board / "leaderboard.html").read_text()
     assert html.startswith("<!doctype html>") and "ws353" in html and "http" not in html.split("</style>")[0]
