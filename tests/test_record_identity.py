@@ -355,3 +355,9 @@ def test_records_carry_phase_timings_and_run_profile_prints_them(tmp_path) -> No
     assert set(timings) == {"fit", "embed", "score", "interval"} and timings["interval"] > 0
     assert timings["embed"] > 0  # the words went through the (timing) embedding layer
     assert sum(timings.values()) - timings["fit"] == pytest.approx(records["essli2008"].seconds, abs=0.01)
+    again = run_cli("run", "-p", "glove", "-t", "essli2008:seeds=2", "-t", "mc30", "-t", "rg65", "--results",
+                    str(tmp_path), "--profile")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "categorization" not in again.stdout and "│ glove │ 1 " in again.stdout  # only rg65 ran this time
+    kept = run_cli("run", "-p", "glove", "-t", "mc30", "--results", str(tmp_path), "--profile")
+    assert "profile: nothing was computed in this run" in kept.stderr and "seconds per" not in kept.stdout

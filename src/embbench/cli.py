@@ -209,9 +209,13 @@ def run_command(
         from embbench.timings import breakdown
 
         titles = {"providers": "seconds per provider (this run)", "families": "seconds per task family (this run)"}
-        for key, rows in breakdown(records).items():
-            _emit([{k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()} for row in rows], False,
-                  titles[key])  # fmt: skip
+        tables = breakdown(records)
+        if not tables["providers"]:
+            err.print("profile: nothing was computed in this run (every pair's record still holds)")
+        else:
+            for key, rows in tables.items():
+                _emit([{k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()} for row in rows],
+                      False, titles[key])  # fmt: skip
     if leaderboard:
         for path in write_leaderboard(
             load_records(results), leaderboard, ["md", "csv", "json", "html"], min_coverage, registry=registry

@@ -71,6 +71,12 @@ class Record(BaseModel):
     plugin_versions: dict[str, str] = Field(default_factory=dict)
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     _path: Path | None = PrivateAttr(default=None)
+    _reused: bool = PrivateAttr(default=False)
+
+    @property
+    def reused(self) -> bool:
+        """Returned by a run that kept it from an earlier one (its timings are that run's, not this one's)."""
+        return self._reused
 
     @property
     def main_value(self) -> float | None:

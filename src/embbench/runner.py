@@ -120,6 +120,7 @@ def run_grids(
         for provider in planned_providers:
             done, pending, reasons = split_done(provider, planned_tasks, results, options.rerun)
             for record in done:
+                record._reused = True
                 keep(record)
             for task, reason in reasons:
                 if options.on_note:
@@ -129,7 +130,9 @@ def run_grids(
     pairs = sum(len(tasks) for _, tasks in work)
     for outcome in _executor(executor, options, context, pairs).run(work):
         kept = outcome.kept if outcome.written else save_record(outcome.record, results, outcome.items)
-        if kept is not None and options.on_failure:
-            options.on_failure(outcome.record, kept)
+        if kept is not None:
+            kept._reused = True
+            if options.on_failure:
+                options.on_failure(outcome.record, kept)
         keep(kept or outcome.record)
     return records

@@ -17,7 +17,7 @@ def breakdown(records: Iterable[Record]) -> dict[str, list[dict[str, Any]]]:
     providers: dict[str, dict[str, Any]] = {}
     families: dict[str, dict[str, Any]] = {}
     for record in records:
-        if not record.timings:
+        if record.reused or not record.timings:
             continue  # a record kept from an earlier run: no time spent in this one
         for table, name in ((providers, record.provider_label),
                             (families, FAMILIES.get(record.task_type or "", "other"))):  # fmt: skip
