@@ -49,13 +49,12 @@ def weighted_effect_sizes(x_counts: np.ndarray, s_x: np.ndarray, y_counts: np.nd
     total, squares = centred @ counts, centred**2 @ counts
     n = n_x + n_y
     drawn = counts > 0
-    spread = np.where(drawn, values[:, None], -np.inf).max(axis=0) > np.where(drawn, values[:, None], np.inf).min(
-        axis=0
-    )
+    highest = np.where(drawn, values[:, None], -np.inf).max(axis=0)
+    lowest = np.where(drawn, values[:, None], np.inf).min(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         difference = (centred[: len(s_x)] @ x_counts) / n_x - (centred[len(s_x) :] @ y_counts) / n_y
         deviation = np.sqrt((squares - total**2 / n) / (n - 1))
-        return np.where((n_x > 0) & (n_y > 0) & spread, difference / deviation, np.nan)
+        return np.where((n_x > 0) & (n_y > 0) & (highest > lowest), difference / deviation, np.nan)
 
 
 def _smallest(values: np.ndarray, size: int) -> np.ndarray:
@@ -252,10 +251,9 @@ class Weat(FileTask[WeatOptions]):
             x, y = in_test & (items["set"] == "X"), in_test & (items["set"] == "Y")
             sizes.append(np.abs(weighted_effect_sizes(counts[x], values[x], counts[y], values[y])))
         defined = np.isfinite(sizes)
-        with np.errstate(invalid="ignore"):
-            return np.where(defined, sizes, 0.0).sum(axis=0) / np.where(
-                defined.any(axis=0), defined.sum(axis=0), np.nan
-            )
+        tests = defined.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(tests > 0, np.where(defined, sizes, 0.0).sum(axis=0) / tests, np.nan)
 
     @staticmethod
     def _name(test: dict[str, Any]) -> str:
