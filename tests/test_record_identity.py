@@ -145,6 +145,7 @@ def test_a_failing_rerun_keeps_the_finished_ok_record(tmp_path, pairs, registry,
     kept = run([f"glove:path={vec}"], [pairs], tmp_path / "r", registry=registry, cache_dir=cache_dir,
                on_failure=lambda failed, old: failures.append((failed, old)))[0]  # fmt: skip
     assert kept == first and load_records(tmp_path / "r") == [first]
+    assert kept.reused and not first.reused  # equal records; only the rerun says it kept this one
     assert failures[0][0].status == "error" and "is not a number" in failures[0][0].error
     result = run_cli("run", "-p", f"glove:path={vec}", "-t", pairs, "--results", str(tmp_path / "r"))
     assert result.returncode == 1 and "(kept the ok record of" in result.stderr

@@ -78,6 +78,12 @@ class Record(BaseModel):
         """Returned by a run that kept it from an earlier one (its timings are that run's, not this one's)."""
         return self._reused
 
+    def __eq__(self, other: object) -> bool:
+        """The same content and file; whether a run reused it does not count."""
+        if not isinstance(other, Record):
+            return NotImplemented
+        return self.__dict__ == other.__dict__ and self._path == other._path
+
     @property
     def main_value(self) -> float | None:
         return self.scores.get(self.main_score) if self.status == "ok" else None
