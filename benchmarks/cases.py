@@ -134,6 +134,17 @@ def default_suite(folder: Path, cache: Path, rerun: bool) -> dict:
     return {"pairs": len(records), "breakdown": breakdown(records), "peak_mb": peak_mb}
 
 
+def default_board(results: Path, out: Path) -> dict:
+    """The default suite's board from its records, as `embbench run` writes it at the end (every format but
+    LaTeX: family means, paired tests, rank intervals, the common-items view, the page)."""
+    from embbench.leaderboard import write_leaderboard
+    from embbench.results import load_records
+
+    records = load_records(results)
+    write_leaderboard(records, out, ["md", "csv", "json", "html"])
+    return {"records": len(records)}
+
+
 def nested_cv_sklearn(features: Path, labels: Path) -> dict:
     """What a user would write (and what embbench did before): scikit-learn's LogisticRegressionCV in each of 5
     stratified folds, 3 inner folds, C in (0.25, 1, 4, 16), on standardised dense features, default threads."""

@@ -1,6 +1,7 @@
 """Side-by-side benchmarks: embbench against the tool a user would otherwise use, in one run on one machine.
 
-    python benchmarks/run.py [--only load,analogy,similarity,interval,classification,weat,suite,scale] [--work DIR]
+    python benchmarks/run.py [--only load,analogy,similarity,interval,classification,weat,debias,suite,board,scale]
+                              [--work DIR]
 
 Each operation runs in a fresh process (time and peak memory are its own); results are printed as a
 markdown table and written to benchmarks/results.md, which the README quotes; the cold default suite's time
@@ -175,6 +176,15 @@ def bench_suite(work: Path) -> None:
     PROFILE.write_text(profile_markdown(cold["breakdown"], cold_s))
 
 
+def bench_board(work: Path) -> None:
+    results = work / "suite-run" / "leaderboards" / "default" / "results"
+    if not results.exists():
+        measure(cases.default_suite, results.parents[2], work / "suite-cache", False)
+    seconds, mb, result = measure(cases.default_board, results, work / "board")
+    row(f"leaderboard of the default suite ({result['records']} records: family means, paired tests, rank intervals,"
+        " common items, the page)", seconds, None, "", f"peak RSS {mb:.0f} MiB")  # fmt: skip
+
+
 def profile_markdown(breakdown: dict, wall: float) -> str:
     """The cold run's time per provider and per task family (core-seconds summed from its records)."""
     lines = [f"Cold default suite, {wall:.0f} s wall on {os.cpu_count()} cores; seconds summed from the records "
@@ -206,7 +216,7 @@ def bench_scale(work: Path) -> None:
 
 BENCHES = {"load": bench_load, "analogy": bench_analogy, "similarity": bench_similarity, "interval": bench_interval,
            "classification": bench_classification, "weat": bench_weat, "debias": bench_debias, "suite": bench_suite,
-           "scale": bench_scale}  # fmt: skip
+           "board": bench_board, "scale": bench_scale}  # fmt: skip
 
 
 def main() -> None:
