@@ -146,6 +146,28 @@ def test_board_families_tiers_and_common_items(results, registry) -> None:
     assert sum(a["borda"] for a in board.aggregates.values()) == 4  # one point per quality task
 
 
+def test_the_best_is_chosen_among_well_covered_scores(results, registry) -> None:
+    records = load_records(results)
+    best = build_board(records, registry=registry).cell("glove", "rg65").best
+    top, runner_up = ("glove", "pca(base=glove, dim=10)") if best else ("pca(base=glove, dim=10)", "glove")
+
+    def covering(fraction: float, who: set[str]) -> list:
+        """The records, as if ``who`` had scored ``fraction`` of rg65's pairs."""
+        return [r.model_copy(update={"coverage": fraction}) if r.task_label == "rg65" and r.provider_label in who
+                else r for r in records]  # fmt: skip
+
+    board = build_board(covering(0.5, {top}), registry=registry)
+    assert board.cell(runner_up, "rg65").best and not board.cell(top, "rg65").best
+    assert board.cell(top, "rg65").p_vs_best is not None  # tested against the best on the pairs both scored
+    lines = to_markdown(board).splitlines()
+    column = [c.strip() for c in lines[0].split("|")].index("rg65 (spearman ↑)")
+    row = next(line for line in lines if line.startswith(f"| {top} |")).split("|")
+    assert row[column].strip() == f"{board.cell(top, 'rg65').score:.3f}" + ("†" if board.cell(top, "rg65").top_tier
+                                                                           else "") + "*"  # fmt: skip
+    # when no score covers enough, the best is chosen among all of them
+    assert build_board(covering(0.5, {top, runner_up}), registry=registry).cell(top, "rg65").best
+
+
 def test_markdown_shows_metric_direction_and_intervals(results, registry) -> None:
     board = build_board(load_records(results), registry=registry)
     text = to_markdown(board, ci=True)

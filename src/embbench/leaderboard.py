@@ -16,7 +16,7 @@ from pathlib import Path
 from embbench.atomic import atomic_write
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
-from embbench.publish.board import FAMILY_ORDER, Board, Cell, build_board
+from embbench.publish.board import FAMILY_ORDER, Board, Cell, build_board, well_covered
 from embbench.results import MIN_COVERAGE, Record
 
 FORMATS = ("md", "csv", "json", "html", "latex")
@@ -36,7 +36,7 @@ def cell_text(board: Board, cell: Cell | None, ci: bool = False, digits: int = 3
         text = f"{bold}{text}{bold}"
     elif cell.top_tier:
         text += TIER_MARK
-    if cell.record.coverage is not None and cell.record.coverage < board.min_coverage:
+    if not well_covered(cell, board.min_coverage):
         text += LOW_MARK
     if ci and cell.record.ci95:
         low, high = cell.record.ci95
@@ -70,9 +70,10 @@ def table(board: Board, ci: bool = False, bold: str = "**") -> tuple[list[str], 
 
 def footnote(board: Board) -> str:
     return (
-        f"Bold: the task's best; {TIER_MARK}: not significantly worse than the best (one-sided paired test on the items"
-        f" both scored, Holm-corrected per task, α = 0.05); {LOW_MARK}: scored on fewer than"
-        f" {board.min_coverage:.0%} of the task's items; –: no score. Mean rank over the quality tasks each provider"
+        f"Bold: the task's best among the scores on at least {board.min_coverage:.0%} of its items; {TIER_MARK}: not"
+        " significantly worse than the best (one-sided paired test on the items both scored, Holm-corrected per"
+        f" task, α = 0.05); {LOW_MARK}: scored on fewer than {board.min_coverage:.0%} of the task's items; –: no"
+        " score. Mean rank over the quality tasks each provider"
         " has a score for, with its 95% interval of places (bootstrap over items and tasks); bias tasks (lower is"
         " less biased) are ranked apart and never enter the quality rank."
     )

@@ -216,7 +216,9 @@ def build_board(
     tasks = {label: scoring_task(registry, group[0]) for label, group in by_task.items()}
     families = {label: _family(group[0], tasks[label]) for label, group in by_task.items()}
     for task_label in sorted(by_task, key=lambda t: (FAMILY_ORDER.index(families[t]), t)):
-        column, task_cells = _column(task_label, by_task[task_label], tasks[task_label], families[task_label])
+        column, task_cells = _column(
+            task_label, by_task[task_label], tasks[task_label], families[task_label], min_coverage
+        )
         columns.append(column)
         cells.update({(c.record.provider_label, task_label): c for c in task_cells})
     providers = sorted({r.provider_label for r in records})
@@ -231,7 +233,16 @@ def _family(record: Record, task: Task | None) -> str:
     return FAMILIES.get(task_type, "bias" if not record.higher_is_better else "other")
 
 
-def _column(task_label: str, records: list[Record], task: Task | None, family: str) -> tuple[Column, list[Cell]]:
+def well_covered(cell: Cell, min_coverage: float) -> bool:
+    """Whether the cell's score covers at least ``min_coverage`` of its task's items (or has no coverage)."""
+    return cell.record.coverage is None or cell.record.coverage >= min_coverage
+
+
+def _column(
+    task_label: str, records: list[Record], task: Task | None, family: str, min_coverage: float
+) -> tuple[Column, list[Cell]]:
+    """A task's column: the best is chosen among the well-covered scores (among all when none is), so a
+    provider scored on a few of the items cannot top it; every other score is tested against it."""
     first = records[0]
     column = Column(task_label, family, first.main_score, first.higher_is_better, config=first.task_config,
                     scorer=task)  # fmt: skip
@@ -239,7 +250,8 @@ def _column(task_label: str, records: list[Record], task: Task | None, family: s
     scored = [c for c in cells if c.score is not None and math.isfinite(c.score)]
     if not scored:
         return column, cells
-    best = (max if column.higher_is_better else min)(scored, key=lambda c: c.score)
+    candidates = [c for c in scored if well_covered(c, min_coverage)] or scored
+    best = (max if column.higher_is_better else min)(candidates, key=lambda c: c.score)
     best.best = best.top_tier = True
     column.best = best.record.provider_label
     others = [c for c in scored if c is not best and c.items is not None and best.items is not None]
