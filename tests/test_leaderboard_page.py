@@ -122,6 +122,21 @@ def test_scatter_labels_of_the_default_board_neither_overlap_nor_leave_the_plot(
     assert errors == []
 
 
+def test_a_skipped_cell_says_why_and_how_much_it_covered(browser, tmp_path) -> None:
+    """One-hot words are orthogonal, so every mc30 pair it covers has cosine 0: the committed board's cell is
+    skipped, and its tooltip gives the reason and the coverage the record keeps."""
+    records = Path(__file__).parents[1] / "leaderboards" / "default" / "records"
+    write_leaderboard(load_records(records), tmp_path, ["html"])
+    page, errors = open_page(browser, tmp_path / "leaderboard.html")
+    title = page.evaluate("""() => {
+      const column = [...document.querySelectorAll('#board thead th')].findIndex(th => th.dataset.key === 'mc30');
+      return document.querySelector('#board tr[data-provider="onehot(max_vocab=5000)"]').children[column].title;
+    }""")
+    assert title == ("skipped: all 4 covered pairs have the same cosine (0), so a rank correlation is undefined"
+                     " · coverage 13.3% (4 of 30 items)")  # fmt: skip
+    assert errors == []
+
+
 def test_leaderboard_command_saves_a_screenshot(page_files, tmp_path) -> None:
     results = page_files[0].parent / "results"
     made = run_cli("leaderboard", "--results", str(results), "--out", str(tmp_path), "--format", "html", "--screenshot")

@@ -124,6 +124,7 @@ def test_degenerate_inputs_are_skipped_records_that_say_why(tmp_path, registry, 
                   cache_dir=cache_dir)  # fmt: skip
     by_type = {r.task_config.get("path"): r for r in records}
     assert by_type[str(two)].status == "skipped" and "a rank correlation needs at least 3" in by_type[str(two)].error
+    assert (by_type[str(two)].n_items, by_type[str(two)].n_scored, by_type[str(two)].coverage) == (2, 2, 1.0)
     assert by_type[str(weat)].status == "skipped"
     assert "first_target and second_target are identical" in by_type[str(weat)].error
 
@@ -160,9 +161,12 @@ def test_an_undefined_main_score_is_a_skipped_record_never_an_empty_ok(tmp_path,
     )
     assert by_pair["onehot", "mc30"].status == "skipped"
     assert "covered pairs have the same cosine (0)" in by_pair["onehot", "mc30"].error
+    onehot = by_pair["onehot", "mc30"]  # a skipped record still says how many items it covered
+    assert onehot.n_items == 30 and 3 <= onehot.n_scored < 30 and onehot.coverage == onehot.n_scored / 30
     assert by_pair["glove", "mc30"].status == "ok" and by_pair["glove", "mc30"].main_value is not None
     assert by_pair["glove", "no-value"].status == "skipped"
     assert by_pair["glove", "no-value"].error == "the task gave no value for its main score 'accuracy'"
+    assert (by_pair["glove", "no-value"].n_items, by_pair["glove", "no-value"].coverage) == (3, 1.0)
     assert all(r.main_value is not None for r in records if r.status == "ok")
 
 

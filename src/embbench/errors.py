@@ -19,7 +19,12 @@ class EmbbenchError(Exception):
 
 
 class SkipTask(Exception):
-    """Raised by a task when a provider cannot be evaluated on it (the record becomes ``skipped``)."""
+    """Raised by a task when a provider cannot be evaluated on it (the record becomes ``skipped``), with the
+    task's item count and how many of them the provider covered where known, so the record shows its coverage."""
+
+    def __init__(self, reason: str, n_items: int | None = None, n_scored: int | None = None) -> None:
+        super().__init__(reason)
+        self.n_items, self.n_scored = n_items, n_scored
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -213,15 +213,17 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
                   "interval": interval_seconds}  # fmt: skip
         return {name: round(value, 3) for name, value in phases.items()}
 
-    def skipped(reason: str) -> Evaluated:
+    def skipped(reason: str, n_items: int | None = None, n_scored: int | None = None) -> Evaluated:
         seconds = round(time.perf_counter() - start, 3)
+        coverage = n_scored / n_items if n_items and n_scored is not None else None
         return Evaluated(new_record(provider, task, status="skipped", error=reason, timings=timings(),
-                                    seconds=seconds, environment=environment()))  # fmt: skip
+                                    n_items=n_items, n_scored=n_scored, coverage=coverage, seconds=seconds,
+                                    environment=environment()))  # fmt: skip
 
     try:
         output = task.obj.evaluate(embeddings)
     except SkipTask as exc:
-        return skipped(str(exc))
+        return skipped(str(exc), exc.n_items, exc.n_scored)
     except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
         if raise_errors:
             raise
@@ -231,7 +233,7 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
         ))  # fmt: skip
     main = task.obj.main_score
     if main and output.scores.get(main) is None:  # an ok record always has its number
-        return skipped(f"the task gave no value for its main score '{main}'")
+        return skipped(f"the task gave no value for its main score '{main}'", output.n_items, output.n_scored)
     interval_start = time.perf_counter()
     ci95 = interval(task.obj, output)
     phases = timings(time.perf_counter() - interval_start)

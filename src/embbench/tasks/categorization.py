@@ -70,7 +70,10 @@ class Categorization(FileTask[CategorizationOptions]):
         vectors, covered = embed_words_checked(provider, words)
         k = len(set(categories))
         if covered.sum() < k:
-            raise SkipTask(f"only {int(covered.sum())} of {len(words)} words are covered, fewer than {k} categories")
+            raise SkipTask(
+                f"only {int(covered.sum())} of {len(words)} words are covered, fewer than {k} categories",
+                len(words), int(covered.sum()),
+            )  # fmt: skip
         points = vectors[covered]
         norms = np.linalg.norm(points, axis=1, keepdims=True)
         points = sparse_when_sparse(points / np.where(norms > 0, norms, 1))

@@ -52,7 +52,10 @@ class Clustering(FileTask[ClusteringOptions]):
         labels = np.array(self.labels_, dtype=object)
         k = len(set(self.labels_))
         if covered.sum() < k:
-            raise SkipTask(f"only {int(covered.sum())} texts are covered, fewer than {k} clusters")
+            raise SkipTask(
+                f"only {int(covered.sum())} of {len(covered)} texts are covered, fewer than {k} clusters",
+                len(covered), int(covered.sum()),
+            )  # fmt: skip
         points = vectors[covered]
         clusters = seed_runs(
             lambda seed: MiniBatchKMeans(

@@ -87,7 +87,7 @@ class DirectBias(FileTask[DirectBiasOptions]):
         norms = np.linalg.norm(neutral, axis=1)
         ok &= norms > 0
         if not ok.any():
-            raise SkipTask("no neutral word is in the vocabulary")
+            raise SkipTask("no neutral word is in the vocabulary", len(self.neutral_), 0)
         cosines = np.full(len(self.neutral_), np.nan)
         cosines[ok] = np.abs(neutral[ok] @ direction / norms[ok]) ** self.options.c
         return TaskOutput(

@@ -105,14 +105,15 @@ class WordSimilarity(FileTask[WordTaskOptions]):
         else:
             cosines, whole = self._similarities(provider)
         covered = ~np.isnan(cosines)
+        counts = len(self.pairs_), int(covered.sum())
         if covered.sum() < MIN_PAIRS:
             raise SkipTask(f"{int(covered.sum())} of {len(self.pairs_)} pairs covered; a rank correlation needs at"
-                           f" least {MIN_PAIRS} (with 2 it is always +1 or -1)")  # fmt: skip
+                           f" least {MIN_PAIRS} (with 2 it is always +1 or -1)", *counts)  # fmt: skip
         gold = np.array([score for _, _, score in self.pairs_])
         for side, values in (("cosine", cosines[covered]), ("human score", gold[covered])):
             if np.ptp(values) == 0:
                 raise SkipTask(f"all {int(covered.sum())} covered pairs have the same {side} ({values[0]:.4g}), so"
-                               " a rank correlation is undefined")  # fmt: skip
+                               " a rank correlation is undefined", *counts)  # fmt: skip
         not_whole = int((covered & ~whole).sum())
         items = {
             "id": unique_ids([f"{a}|{b}" for a, b, _ in self.pairs_]),

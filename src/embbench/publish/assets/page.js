@@ -14,10 +14,11 @@ function value(p, key) {
 }
 function columnsShown() { return D.columns.filter(c => family === 'all' || c.family === family); }
 function tooltip(c, col) {
-  if (!c || c.score === null) return c && c.error ? c.status + ': ' + c.error : 'no score';
+  const covered = c && c.coverage !== null ? 'coverage ' + fmt(100 * c.coverage, 1) + '% (' + c.n_scored + ' of ' + c.n_items + ' items)' : '';
+  if (!c || c.score === null) return c && c.error ? [c.status + ': ' + c.error, covered].filter(Boolean).join(' · ') : 'no score';
   const parts = [];
   if (c.ci95) parts.push('95% CI [' + fmt(c.ci95[0]) + ', ' + fmt(c.ci95[1]) + ']');
-  parts.push('coverage ' + fmt(100 * c.coverage, 1) + '% (' + c.n_scored + ' of ' + c.n_items + ' items)');
+  if (covered) parts.push(covered);
   if (c.best) parts.push('best on this task');
   else if (c.p_vs_best !== null) parts.push('p vs best = ' + fmt(c.p_vs_best, 4) + ' (' + col.test + ', Holm)');
   if (c.common_score !== null) parts.push('on the ' + col.common_items + ' common items: ' + fmt(c.common_score));
