@@ -78,6 +78,11 @@ class Record(BaseModel):
         """Returned by a run that kept it from an earlier one (its timings are that run's, not this one's)."""
         return self._reused
 
+    def mark_reused(self) -> Record:
+        """This record, marked as kept from an earlier run rather than computed by this one."""
+        self._reused = True
+        return self
+
     def __eq__(self, other: object) -> bool:
         """The same content and file; whether a run reused it does not count."""
         if not isinstance(other, Record):

@@ -120,8 +120,7 @@ def run_grids(
         for provider in planned_providers:
             done, pending, reasons = split_done(provider, planned_tasks, results, options.rerun)
             for record in done:
-                record._reused = True
-                keep(record)
+                keep(record.mark_reused())
             for task, reason in reasons:
                 if options.on_note:
                     options.on_note(f"{provider.label} × {task.label}: {reason}")
@@ -131,7 +130,7 @@ def run_grids(
     for outcome in _executor(executor, options, context, pairs).run(work):
         kept = outcome.kept if outcome.written else save_record(outcome.record, results, outcome.items)
         if kept is not None:
-            kept._reused = True
+            kept.mark_reused()
             if options.on_failure:
                 options.on_failure(outcome.record, kept)
         keep(kept or outcome.record)
