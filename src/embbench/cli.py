@@ -110,9 +110,12 @@ def check_folder(path: Path | None, option: str) -> None:
 
 
 def _progress() -> Progress:
+    """The live progress bar; it disappears when the work ends (the summary line says what was done), so a
+    planning error is the only thing on screen."""
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    )
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+        transient=True,
+    )  # fmt: skip
 
 
 @app.command("run")
