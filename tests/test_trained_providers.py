@@ -52,6 +52,8 @@ def test_trained_on_the_bundled_corpus(spec, registry, context, cache_dir) -> No
     assert spearman(provider, "ws353", registry, context) > 0.2
     again = context.make_provider(spec)
     assert again.provenance()["from_cache"] is True  # a second use does not train again
+    pooled = context.make_provider(spec + ("," if ":" in spec else ":") + "pooling=max")
+    assert pooled.provenance()["from_cache"] is True  # the pooling changes how texts are embedded, not the fit
     np.testing.assert_array_equal(np.asarray(again.word_vectors().matrix), np.asarray(provider.word_vectors().matrix))
 
 

@@ -30,6 +30,12 @@ class Options(BaseModel):
     """Base of every provider and task configuration: frozen (hashable, cacheable), unknown keys rejected."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    embedding_only: ClassVar[frozenset[str]] = frozenset()
+    """Options that change how a fitted model embeds, not the fit itself: left out of the fit cache's key."""
+
+    def fit_options(self) -> dict[str, Any]:
+        """The options that decide what a fit learns (all but ``embedding_only``), as JSON values."""
+        return self.model_dump(mode="json", exclude=set(self.embedding_only))
 
     @model_validator(mode="before")
     @classmethod
@@ -222,6 +228,7 @@ class WordOptions(Options):
     """Options shared by word-level providers."""
 
     pooling: Literal["mean", "sum", "max"] = "mean"
+    embedding_only: ClassVar[frozenset[str]] = frozenset({"pooling"})  # a fit is shared by every pooling
 
 
 WordOptionsT = TypeVar("WordOptionsT", bound=WordOptions)

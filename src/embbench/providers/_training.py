@@ -22,8 +22,8 @@ Build = Callable[[Path], tuple[list[str], np.ndarray, dict[str, Any]]]
 
 
 def fit_folder(context: Context, provider: Provider) -> Path:
-    """The cache folder of a fitted provider: keyed by its name, version, options and input fingerprints."""
-    key = stable_hash([CACHE_VERSION, provider.name, type(provider).version, provider.options.model_dump(mode="json"),
+    """The cache folder of a fitted provider: keyed by its name, version, fit options and input fingerprints."""
+    key = stable_hash([CACHE_VERSION, provider.name, type(provider).version, provider.options.fit_options(),
                        provider.inputs(context)])  # fmt: skip
     return context.cache_dir / "fitted" / provider.name / key
 
