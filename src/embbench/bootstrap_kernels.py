@@ -41,25 +41,26 @@ def spearman_rows(
             sxx = syy = sxy = 0.0
             before = 0
             for group in range(len(x_starts) - 1):
+                first, last = x_starts[group], x_starts[group + 1]
                 in_group = 0
-                for item in range(x_starts[group], x_starts[group + 1]):
+                for item in range(first, last):
                     in_group += counts[item]
                 rank = 2 * before + in_group + 1 - centre
-                sxx += in_group * float(rank) ** 2
-                x_rank[x_starts[group] : x_starts[group + 1]] = rank
+                sxx += in_group * (float(rank) * float(rank))
+                for item in range(first, last):  # a loop, not a slice: most groups are one item
+                    x_rank[item] = rank
                 before += in_group
             before = 0
-            for group in range(len(y_starts) - 1):
+            for group in range(len(y_starts) - 1):  # one pass: the group's draws and their x ranks together
+                first, last = y_starts[group], y_starts[group + 1]
                 in_group = 0
-                for position in range(y_starts[group], y_starts[group + 1]):
-                    in_group += counts[y_order[position]]
-                rank = 2 * before + in_group + 1 - centre
-                syy += in_group * float(rank) ** 2
                 x_ranks_drawn = 0.0
-                for position in range(y_starts[group], y_starts[group + 1]):
-                    item = y_order[position]
-                    if counts[item]:
-                        x_ranks_drawn += counts[item] * float(x_rank[item])
+                for position in range(first, last):  # no branch on undrawn items: adding 0 is exact, and
+                    item = y_order[position]  # a mispredicted branch costs more than the load it saves
+                    in_group += counts[item]
+                    x_ranks_drawn += counts[item] * float(x_rank[item])
+                rank = 2 * before + in_group + 1 - centre
+                syy += in_group * (float(rank) * float(rank))
                 sxy += x_ranks_drawn * rank
                 before += in_group
             out[row] = sxy / np.sqrt(sxx * syy) if sxx > 0 and syy > 0 else np.nan
