@@ -168,6 +168,26 @@ def test_the_best_is_chosen_among_well_covered_scores(results, registry) -> None
     assert build_board(covering(0.5, {top, runner_up}), registry=registry).cell(top, "rg65").best
 
 
+def test_provider_metadata_has_throughput_and_model_memory(tmp_path, registry) -> None:
+    """Texts per second come from the texts each provider embedded for the board's records (none from the
+    embedding cache); memory is the fitted model's matrix."""
+    lines = registry.dataset("mr").path.read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "mr120.tsv"
+    small.write_text("\n".join(lines[:61] + lines[-60:]) + "\n", encoding="utf-8")  # header, 60 pos, 60 neg
+    specs, task = ["glove", "pca:base=glove,dim=10"], f"classification:path={small},folds=3,inner_folds=2"
+    records = run(specs, [task], tmp_path / "r", registry=registry, cache_dir=tmp_path / "cache")
+    assert all(r.embedded["texts"] == 120 and r.embedded["seconds"] > 0 for r in records)
+    metadata = build_board(records, registry=registry).metadata
+    for record in records:
+        assert metadata[record.provider_label]["texts_per_second"] == round(120 / record.embedded["seconds"], 1)
+    assert metadata["glove"]["memory_mib"] == round(400_000 * 50 * 4 / 2**20, 1)
+    assert metadata["pca(base=glove, dim=10)"]["memory_mib"] == round(400_000 * 10 * 4 / 2**20, 1)
+    # a rerun takes the texts from the embedding cache: nothing embedded, no throughput claimed
+    again = run(specs, [task], tmp_path / "r2", registry=registry, cache_dir=tmp_path / "cache")
+    assert all(r.embedded == {} for r in again)
+    assert all("texts_per_second" not in m for m in build_board(again, registry=registry).metadata.values())
+
+
 def test_markdown_shows_metric_direction_and_intervals(results, registry) -> None:
     board = build_board(load_records(results), registry=registry)
     text = to_markdown(board, ci=True)

@@ -213,6 +213,9 @@ def test_minilm_equals_sentence_transformers_encode(minilm) -> None:
 
     reference = SentenceTransformer(str(packaged_minilm()), device="cpu").encode(SENTENCES, convert_to_numpy=True)
     np.testing.assert_allclose(minilm.embed(SENTENCES), reference, atol=1e-5)
+    # its memory is its float32 weights: the size of the weights file, to within the file's header
+    weights = (packaged_minilm() / "model.safetensors").stat().st_size / 2**20
+    assert abs(minilm.provenance()["memory_mib"] - weights) < 0.5
 
 
 def test_layer_pooling_reproduces_the_models_own_pipeline(registry, context, minilm) -> None:

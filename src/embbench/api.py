@@ -224,6 +224,11 @@ class Provider(Configured[OptionsT], ABC):
         return {"num_cpus": 1}
 
 
+def mebibytes(size: int) -> float:
+    """A size in bytes as MiB, to a tenth."""
+    return round(size / 2**20, 1)
+
+
 class WordOptions(Options):
     """Options shared by word-level providers."""
 
@@ -242,11 +247,22 @@ class WordProvider(Provider[WordOptionsT]):
     provenance_: dict[str, Any]
 
     def provenance(self) -> dict[str, Any]:
-        """What ``fit`` recorded in ``provenance_`` (corpus or file sha256, fit time, ...), with the vocabulary size
-        and dimension."""
+        """What ``fit`` recorded in ``provenance_`` (corpus or file sha256, fit time, ...), with the vocabulary size,
+        the dimension and the model's size in memory."""
         facts = getattr(self, "provenance_", {})
         vectors = getattr(self, "vectors_", None)
-        return {**facts, "vocabulary": len(vectors), "dim": vectors.dim} if vectors is not None else facts
+        if vectors is None:
+            return facts
+        return {**facts, "vocabulary": len(vectors), "dim": vectors.dim, "memory_mib": mebibytes(self.model_bytes())}
+
+    def model_bytes(self) -> int:
+        """Bytes the fitted model holds: its vector matrix (dense, sparse or quantized)."""
+        import scipy.sparse
+
+        matrix = self.vectors_.matrix
+        if scipy.sparse.issparse(matrix):
+            return int(matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes)
+        return int(matrix.nbytes)
 
     def word_vectors(self) -> WordVectors:
         return self.vectors_

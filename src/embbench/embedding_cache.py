@@ -30,12 +30,15 @@ def texts_key(kind: str, texts: Sequence[str]) -> str:
 class CachingProvider:
     """A fitted provider whose embeddings (and coverage) are kept under ``directory``, a folder named by the
     provider's identity (None: not kept); everything else is forwarded. ``seconds`` adds up the time spent
-    getting embeddings, from the provider or the cache."""
+    getting embeddings, from the provider or the cache; ``texts_embedded`` and ``texts_seconds`` count the texts
+    (sentences, documents: not words) the provider itself embedded and the time it took, its throughput."""
 
     def __init__(self, provider: Provider, directory: Path | None) -> None:
         self._provider = provider
         self._directory = directory
         self.seconds = 0.0
+        self.texts_embedded = 0
+        self.texts_seconds = 0.0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._provider, name)
@@ -44,7 +47,15 @@ class CachingProvider:
         return self.embed_with_coverage(texts).vectors
 
     def embed_with_coverage(self, texts: Sequence[str]) -> Embedded:
-        return self._cached("texts", texts, self._provider.embed_with_coverage)
+        return self._cached("texts", texts, self._counted)
+
+    def _counted(self, texts: Sequence[str]) -> Embedded:
+        """The provider's own embedding of ``texts``, counted and timed."""
+        start = time.perf_counter()
+        result = self._provider.embed_with_coverage(texts)
+        self.texts_embedded += len(texts)
+        self.texts_seconds += time.perf_counter() - start
+        return result
 
     def embed_words(self, words: Sequence[str]) -> Embedded:
         return self._cached("words", words, self._provider.embed_words)

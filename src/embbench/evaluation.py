@@ -205,6 +205,13 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
     exception becomes an error record unless ``raise_errors``. Every record carries its phase timings: the
     provider's fit in this run, embedding, scoring (the task's own work) and the interval."""
     start, embedded_before = time.perf_counter(), embeddings.seconds
+    texts_before, texts_seconds_before = embeddings.texts_embedded, embeddings.texts_seconds
+
+    def embedded() -> dict[str, float]:
+        """The texts the provider embedded for this pair (not from the cache) and their seconds."""
+        texts = embeddings.texts_embedded - texts_before
+        seconds = round(embeddings.texts_seconds - texts_seconds_before, 3)
+        return {"texts": texts, "seconds": seconds} if texts else {}
 
     def timings(interval_seconds: float = 0.0) -> dict[str, float]:
         total = time.perf_counter() - start
@@ -217,8 +224,8 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
         seconds = round(time.perf_counter() - start, 3)
         coverage = n_scored / n_items if n_items and n_scored is not None else None
         return Evaluated(new_record(provider, task, status="skipped", error=reason, timings=timings(),
-                                    n_items=n_items, n_scored=n_scored, coverage=coverage, seconds=seconds,
-                                    environment=environment()))  # fmt: skip
+                                    embedded=embedded(), n_items=n_items, n_scored=n_scored, coverage=coverage,
+                                    seconds=seconds, environment=environment()))  # fmt: skip
 
     try:
         output = task.obj.evaluate(embeddings)
@@ -241,7 +248,8 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
         new_record(
             provider, task, status="ok", ci95=ci95, scores=output.scores, tolerance=tolerance(output),
             coverage=output.coverage, n_items=output.n_items, n_scored=output.n_scored,
-            seconds=round(time.perf_counter() - start, 3), timings=phases, provenance=provider.obj.provenance(),
+            seconds=round(time.perf_counter() - start, 3), timings=phases, embedded=embedded(),
+            provenance=provider.obj.provenance(),
             details=output.details, environment=environment(),
         ),
         output.items,

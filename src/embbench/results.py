@@ -61,6 +61,9 @@ class Record(BaseModel):
     seconds: float = 0.0
     timings: dict[str, float] = Field(default_factory=dict)
     """Seconds per phase: the provider's fit in this run, embedding, scoring, and the interval."""
+    embedded: dict[str, float] = Field(default_factory=dict)
+    """Texts (sentences, documents) the provider embedded for this pair, not taken from the embedding cache, and
+    the seconds that took: ``{"texts": n, "seconds": s}``, empty when it embedded none."""
     dataset_sha256: str | None = None
     items_file: str | None = None
     items_sha256: str | None = None

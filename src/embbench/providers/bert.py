@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context, Options, Provider
+from embbench.api import Context, Options, Provider, mebibytes
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 
@@ -179,8 +179,10 @@ class Bert(Provider[BertOptions]):
         return {"num_cpus": 1, "num_gpus": 1} if self.options.device == "cuda" else {"num_cpus": 1}
 
     def provenance(self) -> dict[str, Any]:
-        parameters = sum(p.numel() for p in self.model_.parameters())
-        return {"model": self.options.model, "device": self.device_, "dim": self.dimension(), "parameters": parameters}
+        tensors = [*self.model_.parameters(), *self.model_.buffers()]
+        return {"model": self.options.model, "device": self.device_, "dim": self.dimension(),
+                "parameters": sum(p.numel() for p in self.model_.parameters()),
+                "memory_mib": mebibytes(sum(t.numel() * t.element_size() for t in tensors))}  # fmt: skip
 
 
 @hookimpl

@@ -53,7 +53,13 @@ class FastText(GensimTrained[FastTextOptions]):
         load_subwords(folder)
 
     def after_fit(self) -> None:
-        self.vectors_.oov = load_subwords(self.folder_).vectors
+        self.subwords_ = load_subwords(self.folder_)
+        self.vectors_.oov = self.subwords_.vectors
+
+    def model_bytes(self) -> int:
+        """The word vectors and, when loaded, the subword n-gram matrix."""
+        subwords = getattr(self, "subwords_", None)
+        return super().model_bytes() + (int(subwords.ngrams.nbytes) if subwords is not None else 0)
 
     def load_pretrained(self, path: Path, context: Context) -> None:
         if path.suffix != ".bin":

@@ -32,7 +32,7 @@ ALPHA = 0.05
 RANK_ROUNDS = 200
 METADATA = {"dim": ("dim", "base_dim"), "vocabulary": ("vocabulary", "count"), "corpus": ("corpus",),
             "corpus_tokens": ("corpus_tokens",), "fit_seconds": ("fit_seconds",), "parameters": ("parameters",),
-            "peak_memory_mib": ("peak_memory_mib",)}  # fmt: skip
+            "memory_mib": ("memory_mib",)}  # fmt: skip
 
 
 @dataclass
@@ -348,12 +348,19 @@ def _rank_intervals(
 
 
 def _metadata(providers: list[str], records: list[Record]) -> dict[str, dict[str, Any]]:
-    """Per provider, what its provenance says: dimension, vocabulary, corpus and tokens, fit seconds, parameters."""
+    """Per provider, what its provenance says (dimension, vocabulary, corpus and tokens, fit seconds, parameters,
+    the model's memory) and its throughput: the texts it embedded for these records per second."""
     out: dict[str, dict[str, Any]] = {p: {} for p in providers}
+    embedded: dict[str, list[float]] = {p: [0, 0.0] for p in providers}
     for record in records:
         meta = out[record.provider_label]
         for name, keys in METADATA.items():
             value = next((record.provenance[k] for k in keys if record.provenance.get(k) is not None), None)
             if value is not None and name not in meta:
                 meta[name] = value
+        embedded[record.provider_label][0] += record.embedded.get("texts", 0)
+        embedded[record.provider_label][1] += record.embedded.get("seconds", 0.0)
+    for provider, (texts, seconds) in embedded.items():
+        if texts and seconds > 0:
+            out[provider]["texts_per_second"] = round(texts / seconds, 1)
     return out
