@@ -76,7 +76,14 @@ def test_page_sorts_filters_details_and_common_items(browser, page_files, tmp_pa
     assert page.text_content('#details [data-field="score"]') == f"{cell['score']:.4f}"
     assert page.text_content('#details [data-field="ci"]') == f"{cell['ci95'][0]:.4f} – {cell['ci95'][1]:.4f}"
     assert page.text_content('#details [data-field="p"]') == f"{cell['p_vs_best']:.4f}"
+    assert cell["test"] == "Williams' t on Spearman ρ" and f"({cell['test']}, Holm)" in page.text_content("#details")
     assert "hardest items" in page.text_content("#details")
+    # whole numbers read as such in its tables, and a small one keeps its digits
+    page.click(f'#board td[data-provider="{other}"][data-task="msr(restrict_vocab=20000)"]')
+    shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#details tr')]
+        .filter(r => r.children.length === 2).map(r => [r.children[0].textContent, r.children[1].textContent]))""")
+    assert shown["restrict_vocab"] == "20000" and shown["dim"] == str(data["metadata"][other]["dim"])
+    page.click(f'#board td[data-provider="{other}"][data-task="rg65"]')
     # common items view shows each provider's score on the items every provider covers
     page.check('input[name="view"][value="common"]')
     shown = page.text_content(f'#board td[data-provider="{other}"][data-task="rg65"]')

@@ -46,12 +46,13 @@ class Cell:
     top_tier: bool = False
     best: bool = False
     common_score: float | None = None
+    test: str = ""  # the paired test against the best, or why there is none
 
     def to_dict(self) -> dict[str, Any]:
         r = self.record
         return {"score": self.score, "ci95": r.ci95, "coverage": r.coverage, "n_items": r.n_items,
                 "n_scored": r.n_scored, "status": r.status, "error": r.error, "p_vs_best": self.p_vs_best,
-                "best": self.best, "top_tier": self.top_tier, "common_score": self.common_score,
+                "best": self.best, "top_tier": self.top_tier, "common_score": self.common_score, "test": self.test,
                 "scores": r.scores, "tolerance": r.tolerance, "provenance": r.provenance, "hardest": self.hardest(),
                 "record": r.path.name if r.path else r.key}  # fmt: skip
 
@@ -258,9 +259,10 @@ def _column(
     task_type = first.task_type or (task.name if task is not None else "")
     memo: dict = {}
     tests = [paired_p(task_type, task, best.items, c.items, column.higher_is_better, memo) for c in others]
-    column.test = tests[0][1] if tests else ""
-    for cell, adjusted in zip(others, holm([p for p, _ in tests]), strict=True):
-        cell.p_vs_best = None if math.isnan(adjusted) else adjusted
+    # the column names the test its p-values came from; a cell that got none says why
+    column.test = next((name for p, name in tests if not math.isnan(p)), tests[0][1] if tests else "")
+    for cell, adjusted, (_, name) in zip(others, holm([p for p, _ in tests]), tests, strict=True):
+        cell.p_vs_best, cell.test = (None if math.isnan(adjusted) else adjusted), name
         cell.top_tier = cell.p_vs_best is not None and cell.p_vs_best >= ALPHA
     with_items = [c for c in scored if c.items is not None]
     if task is not None and with_items:

@@ -4,6 +4,8 @@ const quality = D.columns.filter(c => c.family !== 'bias'), bias = D.columns.fil
 const families = [...new Set(D.columns.map(c => c.family))];
 let view = 'all', family = 'all', sortKey = 'mean_rank', sortAsc = true;
 const fmt = (v, d = 3) => v === null || v === undefined || Number.isNaN(v) ? '–' : Number(v).toFixed(d);
+// a value in a details table: integers whole, very small or large numbers with an exponent (a tolerance of 1e-6)
+const num = v => Number.isInteger(v) ? String(v) : v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e7) ? v.toExponential(2) : fmt(v, 4);
 const esc = s => String(s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
 function cell(p, t) { return (D.cells[p] || {})[t]; }
 function shown(c) { return !c ? null : (view === 'common' ? c.common_score : c.score); }
@@ -20,7 +22,7 @@ function tooltip(c, col) {
   if (c.ci95) parts.push('95% CI [' + fmt(c.ci95[0]) + ', ' + fmt(c.ci95[1]) + ']');
   if (covered) parts.push(covered);
   if (c.best) parts.push('best on this task');
-  else if (c.p_vs_best !== null) parts.push('p vs best = ' + fmt(c.p_vs_best, 4) + ' (' + col.test + ', Holm)');
+  else if (c.p_vs_best !== null) parts.push('p vs best = ' + fmt(c.p_vs_best, 4) + ' (' + (c.test || col.test) + ', Holm)');
   if (c.common_score !== null) parts.push('on the ' + col.common_items + ' common items: ' + fmt(c.common_score));
   return parts.join(' · ');
 }
@@ -61,7 +63,7 @@ function render() {
 }
 function kv(obj) {
   return '<table>' + Object.entries(obj || {}).map(([k, v]) => '<tr><th>' + esc(k) + '</th><td>' +
-    esc(typeof v === 'number' ? fmt(v, 4) : JSON.stringify(v)) + '</td></tr>').join('') + '</table>';
+    esc(typeof v === 'number' ? num(v) : JSON.stringify(v)) + '</td></tr>').join('') + '</table>';
 }
 function details(p, t) {
   const c = cell(p, t), col = D.columns.find(x => x.task === t), box = document.getElementById('details');
@@ -71,11 +73,11 @@ function details(p, t) {
     '<p><span data-field="score">' + fmt(c.score, 4) + '</span> ' + esc(col.metric) + ' (' + (col.higher_is_better ? 'higher' : 'lower') +
     ' is better); 95% CI <span data-field="ci">' + (c.ci95 ? fmt(c.ci95[0], 4) + ' – ' + fmt(c.ci95[1], 4) : '–') + '</span>; coverage ' +
     c.n_scored + ' / ' + c.n_items + '; ' + (c.best ? '<span data-field="p">the best on this task</span>' :
-    'p vs best <span data-field="p">' + fmt(c.p_vs_best, 4) + '</span> (' + esc(col.test) + ', Holm)') + '; on common items ' + fmt(c.common_score, 4) + '; tolerance ' + fmt(c.tolerance, 4) + '</p>' +
+    'p vs best <span data-field="p">' + fmt(c.p_vs_best, 4) + '</span> (' + esc(c.test || col.test) + ', Holm)') + '; on common items ' + fmt(c.common_score, 4) + '; tolerance ' + (c.tolerance === null ? '–' : num(c.tolerance)) + '</p>' +
     '<h4>scores</h4>' + kv(main) + (Object.keys(sections).length ? '<h4>per section / per test</h4>' + kv(sections) : '') +
     '<h4>protocol</h4>' + kv(col.config) + '<h4>provenance</h4>' + kv(c.provenance) +
     (c.hardest && c.hardest.length ? '<h4>hardest items</h4>' + '<table><tr>' + Object.keys(c.hardest[0]).map(k => '<th>' + esc(k) + '</th>').join('') + '</tr>' + c.hardest.map(r => '<tr>' +
-      Object.values(r).map(v => '<td>' + esc(typeof v === 'number' ? fmt(v, 4) : v) + '</td>').join('') + '</tr>').join('') + '</table>' : '') +
+      Object.values(r).map(v => '<td>' + esc(typeof v === 'number' ? num(v) : v) + '</td>').join('') + '</tr>').join('') + '</table>' : '') +
     '<p class="note">record: ' + esc(c.record) + '</p>';
   box.classList.remove('hidden');
   box.querySelector('.close').addEventListener('click', () => box.classList.add('hidden'));
