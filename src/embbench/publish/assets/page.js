@@ -137,7 +137,7 @@ function plots() {
   const dims = rows.filter(p => D.metadata[p].dim && D.aggregates[p].mean_rank !== null)
     .map(p => ({x: Math.log2(D.metadata[p].dim), y: D.aggregates[p].mean_rank, label: p}));
   document.getElementById('plots').innerHTML =
-    '<figure id="plot-heatmap">' + heatSvg + '<figcaption>Rank per quality task (green: best)</figcaption></figure>' +
+    '<figure id="plot-heatmap">' + heatSvg + '<figcaption>Rank per quality task by score, as the mean rank counts it (green: first)</figcaption></figure>' +
     '<figure id="plot-bias">' + scatter(qb, 'mean quality rank (lower is better)', 'bias rank (lower is less biased)') + '<figcaption>Quality against bias</figcaption></figure>' +
     '<figure id="plot-dim">' + scatter(dims, 'log2 dimension', 'mean quality rank') + '<figcaption>Mean rank against dimension</figcaption></figure>';
   document.querySelectorAll('#plot-bias svg, #plot-dim svg').forEach(arrangeLabels);
