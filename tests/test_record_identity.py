@@ -243,6 +243,7 @@ def test_show_prints_the_hardest_items(tmp_path, registry, cache_dir) -> None:
     assert result.returncode == 0, result.stderr
     view = json.loads(result.stdout)
     assert view["record"]["main_value"] == record.main_value
+    assert view["record"]["timings"] == record.timings and set(record.timings) == {"fit", "embed", "score", "interval"}
     assert [row["loss"] for row in view["hardest"]] == [1.0] * 3 and [r["loss"] for r in view["easiest"]] == [0.0] * 3
     assert all(row["predicted_3cosadd"] != row["id"].split()[3] for row in view["hardest"])
     table = run_cli("show", str(record.path))

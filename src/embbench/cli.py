@@ -234,7 +234,7 @@ def show(
     top: Annotated[int, typer.Option(min=0, help="how many hardest and easiest items to show")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """A record: its scores, interval, coverage, identity and environment, and its hardest and easiest items."""
+    """A record: scores, interval, coverage, identity, environment and timings, and its hardest and easiest items."""
     from embbench.record_view import record_view
 
     view = record_view(read_record(record), top)

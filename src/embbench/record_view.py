@@ -11,7 +11,7 @@ from embbench.results import Record, read_items, readable_columns
 
 SUMMARY = ("provider_label", "task_label", "status", "error", "main_score", "main_value", "ci95", "tolerance",
            "coverage", "n_items", "n_scored", "provider_version", "task_version", "provider_inputs", "dataset_sha256",
-           "items_file", "created")  # fmt: skip
+           "items_file", "created", "timings", "embedded")  # fmt: skip
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
