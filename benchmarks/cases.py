@@ -15,7 +15,7 @@ def glove_vectors():
 
 
 def write_glove_text(path: Path) -> None:
-    from embbench.vectors import save_text
+    from embbench.providers._vectors import save_text
 
     save_text(glove_vectors(), path)
 
@@ -31,7 +31,7 @@ def gensim_load(path: Path) -> int:
 
 
 def embbench_load(path: Path, cache: Path) -> int:
-    from embbench.vectors import load_vectors
+    from embbench.providers._vectors import load_vectors
 
     vectors, _ = load_vectors(path, cache_dir=cache)
     return len(vectors)
@@ -123,8 +123,8 @@ def default_suite(folder: Path, cache: Path, rerun: bool) -> dict:
     import subprocess
     import sys
 
-    from embbench.results import load_records
-    from embbench.timings import breakdown
+    from embbench.records.record import load_records
+    from embbench.run.timings import breakdown
 
     command = [str(Path(sys.executable).with_name("embbench")), "run", "--cache", str(cache)]
     subprocess.run(command + (["--rerun"] if rerun else []), check=True, cwd=folder,
@@ -137,8 +137,8 @@ def default_suite(folder: Path, cache: Path, rerun: bool) -> dict:
 def default_board(results: Path, out: Path) -> dict:
     """The default suite's board from its records, as `embbench run` writes it at the end (every format but
     LaTeX: family means, paired tests, rank intervals, the common-items view, the page)."""
-    from embbench.leaderboard import write_leaderboard
-    from embbench.results import load_records
+    from embbench.publish.writers import write_leaderboard
+    from embbench.records.record import load_records
 
     records = load_records(results)
     write_leaderboard(records, out, ["md", "csv", "json", "html"])
@@ -214,7 +214,7 @@ def similarity_interval(n_pairs: int, one_at_a_time: bool) -> dict:
     (once per process) and that time is reported apart."""
     from scipy import stats
 
-    from embbench.bootstrap import resampled_spearman, vectorised_ci
+    from embbench.stats.bootstrap import resampled_spearman, vectorised_ci
 
     rng = np.random.default_rng(0)
     gold = np.round(rng.random(n_pairs) * 10, 1)  # ratings with ties, as in the real sets

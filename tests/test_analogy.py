@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embbench.api import WordVectors
 from embbench.errors import EmbbenchError
 from embbench.tasks.analogy import Analogy, read_questions
+from embbench.words import WordVectors
 
 
 @pytest.mark.slow

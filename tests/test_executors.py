@@ -134,8 +134,8 @@ def test_tasks_say_which_texts_they_embed(registry, context) -> None:
 def test_the_longest_pairs_go_first_then_fits_then_the_rest(registry, context) -> None:
     """A model provider's document pairs start as soon as it is fitted, before other providers' fits, so they do
     not trail the run; its pairs that embed the same texts do not run at once while other work waits."""
-    from embbench.evaluation import Planned
-    from embbench.executors import JobQueue
+    from embbench.run.evaluation import Planned
+    from embbench.run.executors import JobQueue
 
     def planned(spec: str, make) -> Planned:
         return Planned(spec, make(spec), label=spec)

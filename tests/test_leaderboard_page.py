@@ -11,9 +11,9 @@ from conftest import run_cli
 from playwright.sync_api import sync_playwright
 
 from embbench import run
-from embbench.leaderboard import write_leaderboard
 from embbench.publish.screenshot import launch
-from embbench.results import load_records
+from embbench.publish.writers import write_leaderboard
+from embbench.records.record import load_records
 
 PROVIDERS = ["glove", "pca:base=glove,dim=10", "postprocess:base=glove,method=all-but-the-top"]  # a long label too
 TASKS = ["mc30", "rg65", "msr:restrict_vocab=20000", "essli2008:seeds=2", "bolukbasi-direct-bias"]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import scipy.sparse
 
-from embbench.corpus import load_corpus
 from embbench.errors import EmbbenchError
 from embbench.providers._cooccurrence import cooccurrence
+from embbench.providers._corpus import load_corpus
 
 
 def test_onehot_is_sparse_and_pools_a_bag_of_words(context) -> None:
@@ -82,7 +82,7 @@ def test_corpus_errors(tmp_path) -> None:
 
 def pooled_by_hand(provider, texts: list[str], pooling: str) -> tuple[np.ndarray, np.ndarray]:
     """Each text's known tokens (and fastText subword vectors of unknown ones), pooled one text at a time."""
-    from embbench.api import tokenize
+    from embbench.words import tokenize
 
     vectors = provider.word_vectors()
     out, covered = np.zeros((len(texts), vectors.dim), dtype=np.float32), np.zeros(len(texts), dtype=bool)

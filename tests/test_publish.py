@@ -14,9 +14,11 @@ from scipy import stats
 
 from embbench import run
 from embbench.errors import EmbbenchError
-from embbench.leaderboard import to_markdown, write_leaderboard
 from embbench.publish.board import build_board
-from embbench.publish.significance import (
+from embbench.publish.writers import to_markdown, write_leaderboard
+from embbench.records.items import read_items
+from embbench.records.record import load_records
+from embbench.stats.significance import (
     holm,
     mcnemar_exact,
     paired_bootstrap,
@@ -24,7 +26,6 @@ from embbench.publish.significance import (
     spearman_williams,
     williams_test,
 )
-from embbench.results import load_records, read_items
 
 PROVIDERS = ["glove", "pca:base=glove,dim=10"]
 TASKS = ["mc30", "rg65", "msr:restrict_vocab=20000", "essli2008:seeds=2", "bolukbasi-direct-bias"]

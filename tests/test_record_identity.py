@@ -15,14 +15,15 @@ from scipy import stats
 
 from embbench import Provider, RunOptions, run
 from embbench.api import Context
-from embbench.bootstrap import bootstrap_ci
 from embbench.config import parse_spec
 from embbench.errors import ConfigErrors, EmbbenchError
-from embbench.evaluation import Planned, assign_labels, plan
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
 from embbench.publish.board import build_board
-from embbench.results import load_records, read_items
+from embbench.records.items import read_items
+from embbench.records.record import load_records
+from embbench.run.evaluation import Planned, assign_labels, plan
+from embbench.stats.bootstrap import bootstrap_ci
 from embbench.tasks.common import embed_checked
 from embbench.tasks.similarity import WordSimilarity
 
@@ -110,7 +111,7 @@ def test_replaced_fasttext_bin_is_used_under_the_same_path(tmp_path, registry, c
 
 
 def test_fingerprints_are_remembered_by_stat_and_redone_when_the_file_changes(tmp_path, monkeypatch) -> None:
-    import embbench.hashing as hashing
+    import embbench._util.hashing as hashing
 
     calls = []
     real = hashing.sha256_file
@@ -305,7 +306,7 @@ def test_reproduce_reruns_a_board_and_flags_what_differs(tmp_path, registry, cac
 
 def test_reproduce_reruns_exactly_the_published_pairs_on_worker_processes(tmp_path, registry, cache_dir) -> None:
     """Providers with different task lists are rerun together (jobs=2), each on its own published tasks only."""
-    from embbench.reproduce import reproduce_records
+    from embbench.run.reproduce import reproduce_records
 
     results = tmp_path / "board"
     run(["glove"], ["mc30", "rg65"], results, registry=registry, cache_dir=cache_dir)

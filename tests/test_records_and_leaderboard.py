@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from embbench import run
+from embbench._util.files import fetch
 from embbench.config import parse_spec
 from embbench.datasets import Dataset
 from embbench.errors import EmbbenchError
-from embbench.files import fetch
-from embbench.leaderboard import to_json, to_markdown
 from embbench.publish.board import build_board
-from embbench.results import Record, load_records
+from embbench.publish.writers import to_json, to_markdown
+from embbench.records.record import Record, load_records
 
 
 def record(
@@ -128,7 +128,7 @@ def test_download_is_checksummed(tmp_path: Path) -> None:
 
 
 def test_bundled_datasets_match_their_manifest(registry) -> None:
-    from embbench.hashing import sha256_file
+    from embbench._util.hashing import sha256_file
 
     datasets = [entry.obj for entry in registry.datasets.values()]
     assert len(datasets) == 25  # 13 similarity, 2 analogy, 4 categorization, 3 bias, 2 classification, 1 corpus
@@ -154,7 +154,7 @@ def test_records_are_valid_json_with_provenance(tmp_path: Path, registry, cache_
 )
 def test_every_suite_file_is_valid(suite: Path, registry, context) -> None:
     from embbench.config import load_suite
-    from embbench.runner import plan
+    from embbench.run.runner import plan
 
     loaded = load_suite(suite)
     providers, tasks = plan(registry, loaded.providers, loaded.tasks, context)
@@ -165,7 +165,7 @@ def test_the_committed_default_board_is_current(registry, context) -> None:
     """Every pair of the default suite has a record in leaderboards/default/records that a plain rerun would keep
     (no task or provider version, dataset or input changed since), made with the versions constraints.txt pins."""
     from embbench.config import load_suite
-    from embbench.evaluation import plan, split_done
+    from embbench.run.evaluation import plan, split_done
 
     board = Path(__file__).parents[1] / "leaderboards/default"
     suite = load_suite(Path(__file__).parents[1] / "src/embbench/suites/default.toml")

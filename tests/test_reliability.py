@@ -23,11 +23,11 @@ from embbench.config import load_suite, parse_spec
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
-from embbench.results import load_records
+from embbench.providers._vectors import load_vectors
+from embbench.records.record import load_records
 from embbench.tasks.analogy import read_questions
 from embbench.tasks.common import read_labelled
 from embbench.tasks.similarity import read_pairs
-from embbench.vectors import load_vectors
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SMALL = "cat 1 0 0.2\ndog 0.9 0.1 0.1\ncar 0 1 0.1\nbanana 0.1 0.2 1\nking 0.5 0.5 0\nqueen 0.4 0.6 0.1\n"
@@ -186,7 +186,7 @@ def test_a_damaged_vector_cache_is_reported_and_rebuilt(tmp_path, caplog) -> Non
 
 
 def test_a_damaged_embedding_cache_entry_is_recomputed(tmp_path, registry, caplog) -> None:
-    from embbench.embedding_cache import CachingProvider
+    from embbench.run.embedding_cache import CachingProvider
 
     glove = Context(tmp_path, registry).make_provider("glove")
     cached = CachingProvider(glove, tmp_path / "emb")
@@ -199,7 +199,7 @@ def test_a_damaged_embedding_cache_entry_is_recomputed(tmp_path, registry, caplo
 
 
 def test_work_folders_of_dead_processes_are_removed(tmp_path) -> None:
-    from embbench.atomic import work_folder
+    from embbench._util.atomic import work_folder
 
     target = tmp_path / "entry"
     stale = tmp_path / "entry.tmp-999999999-abc"  # no such process
@@ -242,7 +242,7 @@ class SlowCountingProvider(Provider):
 
 
 def _embed(folder: str, log: str) -> float:
-    from embbench.embedding_cache import CachingProvider
+    from embbench.run.embedding_cache import CachingProvider
 
     return float(
         CachingProvider(SlowCountingProvider(Path(log)), Path(folder)).embed([f"t{i}" for i in range(100)]).sum()
@@ -259,7 +259,7 @@ def test_processes_needing_the_same_embeddings_at_once_compute_them_once(tmp_pat
 
 def _critical_sections(target: str, inside: str, rounds: int) -> int:
     """Enter ``built_once(target)`` ``rounds`` times; count the times another process was inside at once."""
-    from embbench.atomic import built_once
+    from embbench._util.atomic import built_once
 
     overlaps = 0
     for _ in range(rounds):

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from sklearn import metrics
 
-from embbench.bootstrap import bootstrap_ci, resampled_spearman, resamples, vectorised_ci
+from embbench.stats.bootstrap import bootstrap_ci, resampled_spearman, resamples, vectorised_ci
 from embbench.tasks.common import purity, v_measure
 
 
@@ -37,10 +37,10 @@ def test_resampled_spearman_of_many_items_and_changed_inputs_equals_scipy() -> N
 
 
 def test_resamples_in_chunks_are_one_stream(monkeypatch) -> None:
-    import embbench.bootstrap
+    import embbench.stats.bootstrap
 
     whole = np.concatenate(list(resamples(7, rounds=10, seed=3)))
-    monkeypatch.setattr(embbench.bootstrap, "CHUNK_ELEMENTS", 14)  # two resamples per chunk
+    monkeypatch.setattr(embbench.stats.bootstrap, "CHUNK_ELEMENTS", 14)  # two resamples per chunk
     chunked = list(resamples(7, rounds=10, seed=3))
     assert len(chunked) == 5
     np.testing.assert_array_equal(np.concatenate(chunked), whole)

@@ -13,12 +13,12 @@ import pytest
 from sklearn import metrics
 
 from embbench import Provider, run
-from embbench.api import tokenize
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
 from embbench.tasks.text_tasks import read_texts
 from embbench.tasks.weat import _distinct_partitions, _smallest, permutation_p_value
+from embbench.words import tokenize
 
 
 def loaded(registry, context, spec):

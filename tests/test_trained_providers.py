@@ -177,7 +177,7 @@ def test_glove_mini_batches_sum_repeated_rows_from_the_batch_start(monkeypatch) 
 def test_every_corpus_trained_provider_reports_its_corpus(context, spec) -> None:
     """The leaderboard's provider table reads the corpus and its size from provenance, for every trained provider
     alike, and from a cached fit as from a new one."""
-    from embbench.corpus import load_corpus
+    from embbench.providers._corpus import load_corpus
 
     lee = load_corpus("lee")
     for _ in range(2):  # fitted, then from the cache

@@ -9,9 +9,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
+from embbench._util.files import read_json
 from embbench.api import Context
 from embbench.errors import EmbbenchError
-from embbench.files import read_json
 from embbench.providers.debias import LISTS
 from embbench.providers.quantize import BinaryMatrix, Int8Matrix
 from embbench.tasks.direct_bias import BiasFile

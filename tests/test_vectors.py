@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embbench.api import WordVectors
 from embbench.errors import EmbbenchError
-from embbench.vectors import load_vectors, save_text
+from embbench.providers._vectors import load_vectors, save_text
+from embbench.words import WordVectors
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_formats_match_gensim(tmp_path: Path, glove_head: WordVectors, fmt: str)
 
 
 def test_cache_is_reused_and_invalidated(tmp_path: Path, glove_head: WordVectors, monkeypatch) -> None:
-    import embbench.vectors
+    import embbench.providers._vectors
 
     path = tmp_path / "v.txt"
     save_text(glove_head, path)
@@ -46,7 +46,7 @@ def test_cache_is_reused_and_invalidated(tmp_path: Path, glove_head: WordVectors
     entries = list((tmp_path / "cache" / "vectors").iterdir())
     assert len(entries) == 1
     with monkeypatch.context() as patch:
-        patch.setattr(embbench.vectors, "_read_text", lambda *args: pytest.fail("re-parsed a cached file"))
+        patch.setattr(embbench.providers._vectors, "_read_text", lambda *args: pytest.fail("re-parsed a cached file"))
         again, _ = load_vectors(path, cache_dir=tmp_path / "cache")  # came from the cache, not a re-parse
     assert again.words == glove_head.words
     assert isinstance(again.matrix, np.memmap)
@@ -104,9 +104,9 @@ def test_malformed_binary(tmp_path: Path) -> None:
 
 
 def test_error_in_a_later_chunk_names_the_right_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import embbench.vectors
+    import embbench.providers._vectors
 
-    monkeypatch.setattr(embbench.vectors, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(embbench.providers._vectors, "CHUNK_BYTES", 64)
     lines = [f"w{i} {i} {i + 1}" for i in range(200)]
     lines[150] = "w150 1 oops"
     path = tmp_path / "v.txt"

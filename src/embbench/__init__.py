@@ -1,4 +1,7 @@
-"""embbench: a plugin-based embedding registry and evaluation harness."""
+"""embbench: a plugin-based embedding registry and evaluation harness.
+
+The public surface: what a plugin subclasses and registers, and what a script calls to run and read results.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -7,24 +10,16 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from embbench.api import (
-    Context,
-    Embedded,
-    Items,
-    Options,
-    Provider,
-    Task,
-    TaskOutput,
-    WordOptions,
-    WordProvider,
-    WordVectors,
-    tokenize,
-)
+from embbench.api import Context, Embedded, Items, Options, Provider, Task, TaskOutput
 from embbench.datasets import Dataset
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
-from embbench.runner import RunOptions, run
+from embbench.plugins import Registry
+from embbench.records.items import read_items
+from embbench.records.record import Record, load_records, read_record
+from embbench.run.runner import RunOptions, run, run_grids
 from embbench.tasks.base import FileTask, FileTaskOptions, WordTaskOptions
+from embbench.words import WordOptions, WordProvider, WordVectors, tokenize
 
 __all__ = [
     "Context",
@@ -36,7 +31,9 @@ __all__ = [
     "Items",
     "Options",
     "Provider",
+    "Record",
     "Register",
+    "Registry",
     "RunOptions",
     "SkipTask",
     "Task",
@@ -47,6 +44,10 @@ __all__ = [
     "WordVectors",
     "__version__",
     "hookimpl",
+    "load_records",
+    "read_items",
+    "read_record",
     "run",
+    "run_grids",
     "tokenize",
 ]

@@ -19,9 +19,9 @@ from rich.table import Table
 
 from embbench.config import Suite, load_suite, parse_spec
 from embbench.errors import ConfigErrors, EmbbenchError, log
-from embbench.executors import ExecutorName
 from embbench.plugins import Registry
-from embbench.results import MIN_COVERAGE, Record, load_records, read_record
+from embbench.records.record import MIN_COVERAGE, Record, load_records, read_record
+from embbench.run.executors import ExecutorName
 
 app = typer.Typer(
     add_completion=False,
@@ -152,8 +152,8 @@ def run_command(
     A pair whose record still holds is skipped; one whose inputs, dataset or code version changed is redone,
     and the reason is printed. A failure never replaces a finished ok record.
     """
-    from embbench.leaderboard import write_leaderboard
-    from embbench.runner import RunOptions, run
+    from embbench.publish.writers import write_leaderboard
+    from embbench.run.runner import RunOptions, run
 
     default = not (provider or task or suite)
     plan = load_suite(suite or DEFAULT_SUITE) if (suite or default) else Suite([], [])
@@ -209,7 +209,7 @@ def run_command(
     for failure in failures:
         print(failure, file=sys.stderr)
     if profile:
-        from embbench.timings import breakdown
+        from embbench.run.timings import breakdown
 
         titles = {"providers": "seconds per provider (this run)", "families": "seconds per task family (this run)"}
         tables = breakdown(records)
@@ -235,7 +235,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """A record: scores, interval, coverage, identity, environment and timings, and its hardest and easiest items."""
-    from embbench.record_view import record_view
+    from embbench.records.view import record_view
 
     view = record_view(read_record(record), top)
     if as_json:
@@ -259,7 +259,7 @@ def reproduce(
 ) -> None:
     """Rerun a board's ok records from scratch and report, per cell, whether it reproduces within its tolerance,
     with the environment differences where it does not. Exits 1 when a cell does not reproduce."""
-    from embbench.reproduce import reproduce_records
+    from embbench.run.reproduce import reproduce_records
 
     with _progress() as progress:
         bar = progress.add_task("reproducing", total=None)
@@ -294,7 +294,7 @@ def leaderboard_command(
 ) -> None:
     """Publish a leaderboard: family means, Borda count, mean rank with its 95% rank interval, the bias rank
     apart, intervals, paired tests against each task's best, a common-items view, and an interactive page."""
-    from embbench.leaderboard import write_leaderboard
+    from embbench.publish.writers import write_leaderboard
 
     check_folder(out_dir, "--out")
     records = [record for folder in results or [Path("results")] for record in load_records(folder)]

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from embbench._util.files import read_text_file, validation_problems
 from embbench.errors import EmbbenchError
-from embbench.files import read_text_file, validation_problems
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from embbench._util.files import default_cache_dir, fetch
+from embbench._util.hashing import fingerprint
 from embbench.errors import EmbbenchError
-from embbench.files import default_cache_dir, fetch
-from embbench.hashing import fingerprint
 from embbench.hookspecs import hookimpl
 
 DATA_DIR = Path(str(resources.files("embbench") / "data"))

@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import Context, Provider, Task, TaskOutput, WordVectors
+from embbench.api import Context, Provider, Task, TaskOutput
 from embbench.errors import SkipTask
-from embbench.evaluation import scored_rows, take
 from embbench.plugins import Registry
+from embbench.records.items import scored_rows, take
+from embbench.words import WordVectors
 
 SAMPLE_TEXTS = ("the cat sat on the mat", "king", "Paris is the capital of France", "")
 Check = Callable[[Any, Path], None]

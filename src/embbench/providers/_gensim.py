@@ -9,9 +9,9 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from embbench.api import Context, WordOptions, WordProvider
-from embbench.corpus import Corpus
+from embbench.api import Context
 from embbench.errors import EmbbenchError
+from embbench.providers._corpus import Corpus
 from embbench.providers._training import (
     cached_fit,
     check_dim,
@@ -20,6 +20,7 @@ from embbench.providers._training import (
     provider_corpus,
     provider_vocabulary,
 )
+from embbench.words import WordOptions, WordProvider
 
 
 def gensim_hashfxn(text: str) -> int:

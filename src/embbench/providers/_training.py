@@ -10,12 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import Context, Provider, WordOptionsT, WordProvider, WordVectors
-from embbench.atomic import built_once, work_folder
-from embbench.corpus import Corpus, corpus_files, load_corpus
+from embbench._util.atomic import built_once, work_folder
+from embbench._util.hashing import stable_hash
+from embbench.api import Context, Provider
 from embbench.errors import EmbbenchError
-from embbench.hashing import stable_hash
-from embbench.vectors import load_cached, reuse_cached, save_cached
+from embbench.providers._corpus import Corpus, corpus_files, load_corpus
+from embbench.providers._vectors import load_cached, reuse_cached, save_cached
+from embbench.words import WordOptionsT, WordProvider, WordVectors
 
 CACHE_VERSION = 3  # 2: keyed by provider version and input fingerprints; 3: self-checking metadata
 Build = Callable[[Path], tuple[list[str], np.ndarray, dict[str, Any]]]

@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context, WordOptions, WordOptionsT, WordProvider, WordVectors
+from embbench.api import Context
 from embbench.errors import EmbbenchError
 from embbench.providers._training import base_inputs, cached_fit
+from embbench.words import WordOptions, WordOptionsT, WordProvider, WordVectors
 
 
 class TransformOptions(WordOptions):

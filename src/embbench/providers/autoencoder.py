@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse
 from pydantic import Field
 
-from embbench.api import Context, WordOptions
+from embbench.api import Context
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.providers._cooccurrence import cooccurrence, ppmi
@@ -21,6 +21,7 @@ from embbench.providers._training import (
     provider_corpus,
     provider_vocabulary,
 )
+from embbench.words import WordOptions
 
 DECODER_FILE = "decoder.pt"
 

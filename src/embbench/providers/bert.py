@@ -11,9 +11,10 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context, Options, Provider, mebibytes
+from embbench.api import Context, Options, Provider
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
+from embbench.words import mebibytes
 
 PACKAGED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 LAYERS = Literal["last", "second-to-last", "sum-last-4", "concat-last-4"]

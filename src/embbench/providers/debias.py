@@ -20,12 +20,12 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from embbench.api import WordVectors
+from embbench._util.files import read_json
 from embbench.datasets import DATA_DIR
-from embbench.files import read_json
 from embbench.hookspecs import hookimpl
 from embbench.providers._transform import CachedTransform, TransformOptions, top_components, unit
 from embbench.tasks.direct_bias import BiasFile
+from embbench.words import WordVectors
 
 LISTS = DATA_DIR / "bias" / "bolukbasi.json"
 FREQUENT = 50_000

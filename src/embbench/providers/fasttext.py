@@ -16,7 +16,7 @@ from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.providers._gensim import GensimOptions, GensimTrained
 from embbench.providers._training import cached_fit
-from embbench.vectors import DamagedCache, load_vectors
+from embbench.providers._vectors import DamagedCache, load_vectors
 
 NGRAMS_FILE = "ngrams.npy"
 SUBWORDS_FILE = "subwords.json"

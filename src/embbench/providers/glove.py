@@ -11,11 +11,11 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from embbench.api import Context, WordOptions, WordProvider, WordVectors
-from embbench.corpus import Corpus
+from embbench.api import Context
 from embbench.errors import EmbbenchError, did_you_mean
 from embbench.hookspecs import hookimpl
 from embbench.providers._cooccurrence import cooccurrence
+from embbench.providers._corpus import Corpus
 from embbench.providers._training import (
     cached_fit,
     check_dim,
@@ -24,7 +24,8 @@ from embbench.providers._training import (
     provider_corpus,
     provider_vocabulary,
 )
-from embbench.vectors import VectorFormat, load_vectors
+from embbench.providers._vectors import VectorFormat, load_vectors
+from embbench.words import WordOptions, WordProvider, WordVectors
 
 
 @lru_cache(maxsize=2)

@@ -9,9 +9,10 @@ import numpy as np
 import scipy.sparse
 from pydantic import Field
 
-from embbench.api import Context, WordOptions, WordProvider, WordVectors
+from embbench.api import Context
 from embbench.hookspecs import hookimpl
 from embbench.providers._training import corpus_inputs, corpus_provenance, provider_corpus, provider_vocabulary
+from embbench.words import WordOptions, WordProvider, WordVectors
 
 
 class OneHotOptions(WordOptions):

@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context, WordOptions
-from embbench.corpus import Corpus
+from embbench.api import Context
 from embbench.hookspecs import hookimpl
 from embbench.providers._cooccurrence import cooccurrence, ppmi
+from embbench.providers._corpus import Corpus
 from embbench.providers._training import (
     CorpusOrBase,
     cached_fit,
@@ -19,6 +19,7 @@ from embbench.providers._training import (
     provider_corpus,
     provider_vocabulary,
 )
+from embbench.words import WordOptions
 
 
 class PCAOptions(WordOptions):

@@ -9,9 +9,9 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from embbench.api import WordVectors
 from embbench.hookspecs import hookimpl
 from embbench.providers._transform import CachedTransform, TransformOptions, top_components, unit
+from embbench.words import WordVectors
 
 
 class PostprocessOptions(TransformOptions):

@@ -15,9 +15,10 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import field_validator
 
-from embbench.api import Context, WordVectors
+from embbench.api import Context
 from embbench.hookspecs import hookimpl
 from embbench.providers._transform import Transform, TransformOptions
+from embbench.words import WordVectors
 
 BLOCK = 65536
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from embbench.api import Context
 from embbench.hookspecs import hookimpl
 from embbench.providers._gensim import GensimOptions, GensimTrained
-from embbench.vectors import load_vectors
+from embbench.providers._vectors import load_vectors
 
 
 class Word2Vec(GensimTrained[GensimOptions]):

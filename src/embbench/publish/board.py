@@ -18,10 +18,10 @@ import numpy as np
 from embbench.api import Items, Task
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
-from embbench.evaluation import scored_rows, take
 from embbench.plugins import Registry
-from embbench.publish.significance import holm, mcnemar_exact, paired_bootstrap, resampled, spearman_williams
-from embbench.results import MIN_COVERAGE, Record, read_items, readable_columns
+from embbench.records.items import read_items, readable_columns, scored_rows, take
+from embbench.records.record import MIN_COVERAGE, Record
+from embbench.stats.significance import holm, mcnemar_exact, paired_bootstrap, resampled, spearman_williams
 
 FAMILIES = {"word-similarity": "word similarity", "analogy": "analogy", "categorization": "categorization",
             "clustering": "clustering", "classification": "classification", "bleu": "generation",
@@ -276,7 +276,7 @@ def _column(
 
 def _resampled_scores(columns: list[Column], cells: dict, providers: list[str], rounds: int) -> dict[str, np.ndarray]:
     """Per quality task, a (rounds x providers) matrix of scores on resampled items (NaN where none)."""
-    from embbench.bootstrap import resamples
+    from embbench.stats.bootstrap import resamples
 
     out = {}
     for index, column in enumerate(c for c in columns if not c.bias):

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 
 from embbench.api import Items
-from embbench.bootstrap import percentile_interval, resamples
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.publish.board import ALPHA, aligned_items, paired_p, scored_items, scoring_task
-from embbench.publish.significance import holm
-from embbench.results import Record
+from embbench.records.record import Record
+from embbench.stats.bootstrap import percentile_interval, resamples
+from embbench.stats.significance import holm
 
 
 def pair_records(

@@ -10,14 +10,15 @@ from typing import ClassVar, Literal
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from embbench.api import Items, Provider, TaskOutput, WordVectors
+from embbench._util.files import iter_data_lines
+from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError
-from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
 from embbench.tasks._wordsearch import BLOCK_ELEMENTS, cosines, unit_block
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
 from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
+from embbench.words import WordVectors
 
 Method = Literal["3cosadd", "3cosmul"]
 

@@ -7,8 +7,9 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
-from embbench.api import Context, Options, Provider, Task, WordVectors
+from embbench.api import Context, Options, Provider, Task
 from embbench.errors import EmbbenchError, SkipTask
+from embbench.words import WordVectors
 
 
 class FileTaskOptions(Options):

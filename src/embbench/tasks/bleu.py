@@ -15,9 +15,9 @@ import numpy as np
 from pydantic import Field
 
 from embbench.api import Items, Provider, TaskOutput
-from embbench.bootstrap import multiplicities
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
+from embbench.stats.bootstrap import multiplicities
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked, read_labelled
 

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
+from embbench._util.files import iter_data_lines
 from embbench.api import Embedded, Provider
-from embbench.bootstrap import multiplicities
 from embbench.errors import EmbbenchError
-from embbench.files import iter_data_lines
+from embbench.stats.bootstrap import multiplicities
 
 
 def read_labelled(path: Path, *layouts: tuple[str, ...]) -> list[tuple[str, ...]]:

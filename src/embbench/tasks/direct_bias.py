@@ -14,9 +14,9 @@ from typing import Annotated, Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from embbench._util.files import read_json
 from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
-from embbench.files import read_json
 from embbench.hookspecs import hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_words_checked, unique_ids

@@ -10,13 +10,14 @@ from typing import ClassVar
 import numpy as np
 from scipy import stats
 
-from embbench.api import Items, Provider, TaskOutput, WordVectors
-from embbench.bootstrap import resampled_spearman
+from embbench._util.files import iter_data_lines
+from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
-from embbench.files import iter_data_lines
 from embbench.hookspecs import hookimpl
+from embbench.stats.bootstrap import resampled_spearman
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
+from embbench.words import WordVectors
 
 SIMILARITY_SETS = (
     "ws353", "ws353-sim", "ws353-rel", "simlex999", "men", "rw", "simverb3500",

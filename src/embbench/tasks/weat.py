@@ -18,11 +18,11 @@ from typing import Any, ClassVar, Literal, NamedTuple
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from embbench._util.files import read_json
 from embbench.api import Items, Provider, TaskOutput
-from embbench.bootstrap import multiplicities
 from embbench.errors import SkipTask
-from embbench.files import read_json
 from embbench.hookspecs import hookimpl
+from embbench.stats.bootstrap import multiplicities
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked, embed_words_checked, unique_ids
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from embbench._util.atomic import atomic_write, built_once
 from embbench.api import Embedded, Provider
-from embbench.atomic import atomic_write, built_once
 from embbench.errors import warn
 
 MIN_TEXTS = 64  # smaller requests are cheaper to recompute than to look up

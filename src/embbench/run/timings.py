@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from embbench.results import Record
+from embbench.records.record import Record
 
 PHASES = ("fit", "embed", "score", "interval")
 

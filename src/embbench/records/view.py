@@ -7,7 +7,8 @@ from typing import Any
 import pandas as pd
 
 from embbench.errors import EmbbenchError
-from embbench.results import Record, read_items, readable_columns
+from embbench.records.items import read_items, readable_columns
+from embbench.records.record import Record
 
 SUMMARY = ("provider_label", "task_label", "status", "error", "main_score", "main_value", "ci95", "tolerance",
            "coverage", "n_items", "n_scored", "provider_version", "task_version", "provider_inputs", "dataset_sha256",

@@ -12,15 +12,16 @@ from typing import Any
 
 import numpy as np
 
+from embbench._util.hashing import stable_hash
 from embbench.api import Context, Items, Provider, Task, TaskOutput
-from embbench.bootstrap import vectorised_ci
 from embbench.config import Spec, parse_spec, spec_from_value
-from embbench.embedding_cache import CachingProvider
-from embbench.environment import environment
 from embbench.errors import ConfigErrors, EmbbenchError, SkipTask
-from embbench.hashing import stable_hash
 from embbench.plugins import Registry
-from embbench.results import SCHEMA_VERSION, Record, existing_record, record_key
+from embbench.records.environment import environment
+from embbench.records.items import scored_rows, take
+from embbench.records.record import SCHEMA_VERSION, Record, existing_record, record_key
+from embbench.run.embedding_cache import CachingProvider
+from embbench.stats.bootstrap import vectorised_ci
 
 TOLERANCE = 1e-4
 """How far a rerun of a deterministic computation may drift (float32 sums in another order) and still reproduce."""
@@ -167,16 +168,6 @@ def new_record(provider: Planned, task: Planned, **fields: Any) -> Record:
 
 def error_text(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, EmbbenchError) else f"{type(exc).__name__}: {exc}"
-
-
-def scored_rows(items: Items) -> np.ndarray:
-    """The rows that enter the score: ``scored`` when the task gives it, else ``covered``."""
-    return np.asarray(items["scored"] if "scored" in items else items["covered"], dtype=bool)
-
-
-def take(items: Items, rows: np.ndarray) -> Items:
-    """The given rows of every column."""
-    return {name: column[rows] for name, column in items.items()}
 
 
 def interval(task: Task, output: TaskOutput) -> list[float] | None:

@@ -13,7 +13,7 @@ from typing import BinaryIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from embbench.atomic import atomic_write
+from embbench._util.atomic import atomic_write
 from embbench.errors import EmbbenchError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

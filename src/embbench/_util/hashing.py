@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from embbench.atomic import atomic_write
+from embbench._util.atomic import atomic_write
 
 CHUNK = 1 << 20
 _MEMO: dict[tuple[str, int, int, int], str] = {}

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from embbench.api import tokenize
 from embbench.datasets import DATA_DIR
 from embbench.errors import EmbbenchError
+from embbench.words import tokenize
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 BUNDLED = {"sotu": DATA_DIR / "corpora" / "sotu.txt.bz2"}

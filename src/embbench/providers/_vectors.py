@@ -22,11 +22,11 @@ from typing import BinaryIO, Literal
 
 import numpy as np
 
-from embbench.api import WordVectors
-from embbench.atomic import built_once, publish_folder, work_folder
+from embbench._util.atomic import built_once, publish_folder, work_folder
+from embbench._util.files import default_cache_dir
+from embbench._util.hashing import fingerprint, stable_hash
 from embbench.errors import EmbbenchError, warn
-from embbench.files import default_cache_dir
-from embbench.hashing import fingerprint, stable_hash
+from embbench.words import WordVectors
 
 VectorFormat = Literal["auto", "glove", "word2vec", "word2vec-binary"]
 CHUNK_BYTES = 32 << 20

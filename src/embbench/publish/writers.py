@@ -13,11 +13,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from embbench.atomic import atomic_write
+from embbench._util.atomic import atomic_write
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.publish.board import FAMILY_ORDER, Board, Cell, build_board, well_covered
-from embbench.results import MIN_COVERAGE, Record
+from embbench.records.record import MIN_COVERAGE, Record
 
 FORMATS = ("md", "csv", "json", "html", "latex")
 SUFFIX = {"md": "md", "csv": "csv", "json": "json", "html": "html", "latex": "tex"}

@@ -6,21 +6,19 @@ finished one; a failing rerun never replaces a finished ``ok`` record.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
+from embbench._util.atomic import atomic_write
+from embbench._util.files import validation_problems
+from embbench._util.hashing import sha256_file, stable_hash
 from embbench.api import Items
-from embbench.atomic import atomic_write
 from embbench.errors import EmbbenchError, warn
-from embbench.files import validation_problems
-from embbench.hashing import sha256_file, stable_hash
+from embbench.records.items import parquet_bytes
 
 Status = Literal["ok", "skipped", "error"]
 SCHEMA_VERSION = 2  # 2: versions, provider inputs, environment, per-item outputs
@@ -125,30 +123,12 @@ def staleness(old: Record, expected: Record) -> str | None:
     return None
 
 
-def readable_columns(names: Iterable[str]) -> list[str]:
-    """The item columns worth showing a reader (not the masks, per-seed clusters or BLEU statistics)."""
-    return [n for n in names if n not in ("covered", "scored") and not n.startswith(("cluster_", "bleu_stat_"))]
-
-
-def items_frame(items: Items) -> Any:
-    """The per-item columns as a pandas DataFrame."""
-    import pandas as pd
-
-    return pd.DataFrame({name: np.asarray(column) for name, column in items.items()})
-
-
-def _parquet_bytes(items: Items) -> bytes:
-    buffer = io.BytesIO()
-    items_frame(items).to_parquet(buffer, index=False)
-    return buffer.getvalue()
-
-
 def write_record(record: Record, directory: Path, items: Items | None = None) -> Path:
     """Write the record (and its items, first, so the record never names a missing file) atomically."""
     target = directory / record.filename()
     items_path = directory / (record.filename().removesuffix(".json") + ITEMS_SUFFIX)
     if items is not None:
-        atomic_write(items_path, _parquet_bytes(items))
+        atomic_write(items_path, parquet_bytes(items))
         record.items_file, record.items_sha256 = items_path.name, sha256_file(items_path)
     else:
         items_path.unlink(missing_ok=True)  # an earlier run's items belong to the record being replaced
@@ -183,20 +163,6 @@ def read_record(path: Path) -> Record:
         raise EmbbenchError(f"not an embbench result record: {validation_problems(exc)}", str(path)) from None
     record._path = path
     return record
-
-
-def read_items(record: Record) -> Any:
-    """The record's per-item outputs as a DataFrame, checked against the sha256 the record stores."""
-    import pandas as pd
-
-    if record.path is None or not record.items_file:
-        raise EmbbenchError("this record has no per-item outputs", str(record.path or record.key))
-    path = record.path.parent / record.items_file
-    if not path.is_file():
-        raise EmbbenchError(f"its items file {record.items_file} is missing", str(record.path))
-    if record.items_sha256 and sha256_file(path) != record.items_sha256:
-        raise EmbbenchError("the items file does not match the sha256 in its record", str(path))
-    return pd.read_parquet(path)
 
 
 RECORD_NAME = re.compile(r"^[A-Za-z0-9._-]+__[A-Za-z0-9._-]+__[0-9a-f]{16}\.json$")

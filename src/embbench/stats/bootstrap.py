@@ -89,7 +89,7 @@ class SpearmanResamples:
         """One correlation per row of ``resamples`` (NaN where a side is constant)."""
         import numba
 
-        from embbench.bootstrap_kernels import spearman_rows
+        from embbench.stats.kernels import spearman_rows
 
         return spearman_rows(np.ascontiguousarray(resamples, dtype=np.int64), *self.arrays, numba.get_num_threads())
 

@@ -57,7 +57,7 @@ def paired_bootstrap(best: np.ndarray, other: np.ndarray, best_is_higher: bool) 
 
 def resampled(score: Callable[[np.ndarray], np.ndarray], n: int, rounds: int = 1000, seed: int = 0) -> np.ndarray:
     """``score(chunk)`` (a chunk of resampled item indices to one value per resample) over ``rounds`` resamples."""
-    from embbench.bootstrap import resamples
+    from embbench.stats.bootstrap import resamples
 
     return np.concatenate([score(chunk) for chunk in resamples(n, rounds, seed)])
 

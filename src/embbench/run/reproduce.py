@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from embbench._util.hashing import stable_hash
 from embbench.config import Spec
-from embbench.environment import differences
-from embbench.evaluation import TOLERANCE
-from embbench.hashing import stable_hash
-from embbench.results import Record
-from embbench.runner import RunOptions, run_grids
+from embbench.records.environment import differences
+from embbench.records.record import Record
+from embbench.run.evaluation import TOLERANCE
+from embbench.run.runner import RunOptions, run_grids
 
 
 def reproduce_records(

@@ -22,12 +22,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from embbench.api import Context, Provider, WordProvider
+from embbench.api import Context, Provider
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
-from embbench.evaluation import Evaluated, Planned, fit_once, plan, provider_records
 from embbench.plugins import Registry
-from embbench.results import Record, save_record
+from embbench.records.record import Record, save_record
+from embbench.run.evaluation import Evaluated, Planned, fit_once, plan, provider_records
+from embbench.words import WordProvider
 
 Work = list[tuple[Planned, list[Planned]]]  # each provider with the tasks it still has to run
 Job = tuple[Spec, str, list[tuple[Spec, str]], str, dict[str, Any], float]  # provider, label, tasks, cache,

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from embbench._util.files import default_cache_dir
 from embbench.api import Context
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
-from embbench.evaluation import plan, split_done
-from embbench.executors import Executor, ExecutorName, LocalExecutor, ProcessExecutor, RayExecutor, Work
-from embbench.files import default_cache_dir
 from embbench.plugins import Registry
-from embbench.results import Record, save_record
+from embbench.records.record import Record, save_record
+from embbench.run.evaluation import plan, split_done
+from embbench.run.executors import Executor, ExecutorName, LocalExecutor, ProcessExecutor, RayExecutor, Work
 
 DEFAULT_RESULTS = Path("results")
 
