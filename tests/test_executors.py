@@ -99,8 +99,8 @@ def test_embeddings_are_computed_once_across_tasks_and_runs(tmp_path: Path, cach
 def test_a_worker_keeps_its_last_provider_for_the_next_job(monkeypatch, cache_dir) -> None:
     """A worker process fits (loads) a provider once for consecutive jobs of it, a fit job's included; a job of
     another provider takes its place; the records are those of a fresh load."""
-    from embbench import executors
     from embbench.providers.glove import Glove
+    from embbench.run import executors
 
     loads: list[str] = []
     fit = Glove.fit
@@ -108,7 +108,7 @@ def test_a_worker_keeps_its_last_provider_for_the_next_job(monkeypatch, cache_di
     monkeypatch.setattr(executors, "_FITTED", {})
 
     def job(provider: str, task: str) -> dict:
-        ((data, _),) = executors.provider_job(provider, provider, [(task, task)], str(cache_dir), {}, 0.0)
+        ((data, _),) = executors.provider_job(provider, provider, [executors.TaskRef(task, task)], str(cache_dir), {})
         return data
 
     executors.fit_job("glove", str(cache_dir))
@@ -134,8 +134,8 @@ def test_tasks_say_which_texts_they_embed(registry, context) -> None:
 def test_the_longest_pairs_go_first_then_fits_then_the_rest(registry, context) -> None:
     """A model provider's document pairs start as soon as it is fitted, before other providers' fits, so they do
     not trail the run; its pairs that embed the same texts do not run at once while other work waits."""
-    from embbench.run.evaluation import Planned
-    from embbench.run.executors import JobQueue
+    from embbench.run.executors import FitNext, JobQueue, PairNext, ProviderWork
+    from embbench.run.planning import Planned
 
     def planned(spec: str, make) -> Planned:
         return Planned(spec, make(spec), label=spec)
@@ -143,15 +143,17 @@ def test_the_longest_pairs_go_first_then_fits_then_the_rest(registry, context) -
     tasks = [planned(name, registry.make_task) for name in ("mc30", "bbc-clustering", "bbc-classification", "mr")]
     for task in tasks:
         task.obj.load(context)
-    work = [(planned(name, registry.make_provider), tasks) for name in ("word2vec", "glove", "bert")]
+    work = [ProviderWork(planned(name, registry.make_provider), tasks) for name in ("word2vec", "glove", "bert")]
     queue = JobQueue(work)
     fits = [queue.next(set()) for _ in range(2)]
-    assert [(kind, provider.spec) for kind, (provider, _) in fits] == [("fit", "bert"), ("fit", "word2vec")]
-    assert [t.spec for t in fits[0][1][1]] == ["bbc-clustering", "bbc-classification", "mr", "mc30"]  # long first
-    assert [t.spec for t in fits[1][1][1]] == ["mc30", "bbc-clustering", "bbc-classification", "mr"]  # all short
-    queue.add_pairs(work[2][0], tasks, [f"bert {t.label}" for t in tasks])
-    assert queue.next(set())[1][1] == "bert bbc-clustering"  # long pairs before the last fit, the largest first
-    assert queue.next({("bert", tasks[1].obj.embeds())})[1][1] == "bert mr"  # not the texts being embedded
-    assert queue.next({("bert", tasks[1].obj.embeds())})[1][0].spec == "glove"  # the long pair left waits its texts
-    assert [queue.next(set())[1][1] for _ in range(2)] == ["bert bbc-classification", "bert mc30"]
+    assert all(isinstance(fit, FitNext) for fit in fits)
+    assert [fit.work.provider.spec for fit in fits] == ["bert", "word2vec"]
+    assert [t.spec for t in fits[0].work.tasks] == ["bbc-clustering", "bbc-classification", "mr", "mc30"]  # long first
+    assert [t.spec for t in fits[1].work.tasks] == ["mc30", "bbc-clustering", "bbc-classification", "mr"]  # all short
+    queue.add_pairs(ProviderWork(work[2].provider, tasks), [f"bert {t.label}" for t in tasks])
+    assert queue.next(set()) == PairNext(("bert", tasks[1].obj.embeds()), "bert bbc-clustering")  # long pairs
+    # before the last fit, the largest first; then not the texts being embedded
+    assert queue.next({("bert", tasks[1].obj.embeds())}).job == "bert mr"
+    assert queue.next({("bert", tasks[1].obj.embeds())}).work.provider.spec == "glove"  # the long pair waits
+    assert [queue.next(set()).job for _ in range(2)] == ["bert bbc-classification", "bert mc30"]
     assert not queue

@@ -22,7 +22,7 @@ from embbench.plugins import Registry
 from embbench.publish.board import build_board
 from embbench.records.items import read_items
 from embbench.records.record import load_records
-from embbench.run.evaluation import Planned, assign_labels, plan
+from embbench.run.planning import Planned, assign_labels, plan
 from embbench.stats.bootstrap import bootstrap_ci
 from embbench.tasks.common import embed_checked
 from embbench.tasks.similarity import WordSimilarity

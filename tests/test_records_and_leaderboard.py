@@ -165,7 +165,8 @@ def test_the_committed_default_board_is_current(registry, context) -> None:
     """Every pair of the default suite has a record in leaderboards/default/records that a plain rerun would keep
     (no task or provider version, dataset or input changed since), made with the versions constraints.txt pins."""
     from embbench.config import load_suite
-    from embbench.run.evaluation import plan, split_done
+    from embbench.run.planning import plan
+    from embbench.run.runner import split_done
 
     board = Path(__file__).parents[1] / "leaderboards/default"
     suite = load_suite(Path(__file__).parents[1] / "src/embbench/suites/default.toml")

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, get_origin
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -175,11 +175,31 @@ class TaskOutput:
         return self.n_scored / self.n_items if self.n_items else 0.0
 
 
+FAMILIES = ("word similarity", "analogy", "categorization", "clustering", "classification", "generation")
+"""The quality families of the built-in tasks, in the order boards show them. A task may declare one of these or
+its own (a board shows it after these); ``bias`` is the family of tasks ranked apart, shown last."""
+
+PairedTest = Literal["bootstrap", "mcnemar", "williams"]
+"""How a board tests a provider against a task's best on the items both scored: ``bootstrap`` (the paired
+bootstrap of ``score_resamples``), ``mcnemar`` (the exact McNemar test on the boolean ``score_column``) or
+``williams`` (Williams' t on the correlations of ``score_column`` with the ``gold`` column)."""
+
+
 class Task(Configured[OptionsT], ABC):
-    """Turns a provider into scores. Subclasses set ``name``, ``Options``, ``main_score`` and ``evaluate``."""
+    """Turns a provider into scores. Subclasses set ``name``, ``Options``, ``main_score`` and ``evaluate``, and
+    declare what publishing needs: ``family``, ``paired_test`` and, for a score computed from one item column,
+    ``score_column``."""
 
     main_score: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
+    family: ClassVar[str] = "other"
+    """The board's column group (``word similarity``, ``retrieval``, ...); tasks of the ``bias`` family are ranked
+    apart from the quality tasks. A task card may name another."""
+    paired_test: ClassVar[PairedTest] = "bootstrap"
+    score_column: ClassVar[str | None] = None
+    """The item column the main score comes from; unless ``score_items`` is overridden, the score is its mean."""
+    card: Path | None = None
+    """The task card this named task was declared by (None for a task type used directly)."""
 
     def dataset_sha256(self) -> str | None:
         """sha256 of the data the task evaluates on (stored in every record)."""
@@ -193,18 +213,33 @@ class Task(Configured[OptionsT], ABC):
     def load(self, context: Context) -> None:
         """Read and validate the task's data; raises EmbbenchError naming file:line on bad data."""
 
+    def data_bytes(self) -> int:
+        """The size of the data the loaded task reads (0 when unknown): the scheduler starts large ones first."""
+        return 0
+
     @abstractmethod
     def evaluate(self, provider: Provider) -> TaskOutput:
         """Score a fitted provider."""
 
     def score_items(self, items: Items) -> float | None:
         """The main score recomputed from some of the scored items' rows (a bootstrap resample, or the items
-        every provider covers); None when undefined. Without it, records carry no interval."""
-        return None
+        every provider covers); None when undefined. The mean of ``score_column`` by default; a task with neither
+        gives records without an interval."""
+        if self.score_column is None:
+            return None
+        values = np.asarray(items[self.score_column])
+        return float(values.mean()) if len(values) else None
+
+    def scores_items(self) -> bool:
+        """Whether the task can recompute its main score from items (``score_items`` or ``score_column``)."""
+        return self.score_column is not None or type(self).score_items is not Task.score_items
 
     def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
         """``score_items`` of every row of a (k x n) matrix of row indices into ``items`` (NaN: undefined).
 
-        Override with a vectorised computation where one exists (a mean, a rank correlation)."""
+        Vectorised for the mean of ``score_column``; override with a vectorised computation where one exists (a
+        rank correlation, count-weighted sums)."""
+        if self.score_column is not None and type(self).score_items is Task.score_items:
+            return np.asarray(items[self.score_column], dtype=float)[resamples].mean(axis=1)
         values = (self.score_items({name: column[rows] for name, column in items.items()}) for rows in resamples)
         return np.array([np.nan if value is None else value for value in values], dtype=float)

@@ -7,8 +7,8 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from enum import StrEnum
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from embbench._util.bundled import bundled_dir
 from embbench.config import Suite, load_suite, parse_spec
 from embbench.errors import ConfigErrors, EmbbenchError, log
 from embbench.plugins import Registry
@@ -31,12 +32,16 @@ app = typer.Typer(
 )
 out = Console(width=None if sys.stdout.isatty() else 200)  # piped tables are not folded to 80 columns
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line each, whatever the width
-DEFAULT_SUITE = Path(str(resources.files("embbench") / "suites" / "default.toml"))
+DEFAULT_SUITE = bundled_dir("suites") / "default.toml"
 DEFAULT_BOARD = Path("leaderboards") / "default"
 MinCoverage = Annotated[
     float, typer.Option(min=0.0, max=1.0, help="leaderboards mark (*) a score covering fewer of its items than this")
 ]
-HIDDEN_IN_TABLE = {"options", "source", "sha256", "citation"}  # long; shown with --json
+HIDDEN_IN_TABLE = {"options", "source", "sha256", "citation", "card"}  # long; shown with --json
+TasksDirs = Annotated[
+    list[Path] | None,
+    typer.Option("--tasks-dir", help="a folder of task cards (TOML beside their data) to add; repeat for more"),
+]
 
 
 class Kind(StrEnum):
@@ -64,13 +69,15 @@ def _describe(kind: Kind, registry: Registry) -> list[dict[str, Any]]:
     table = registry.providers if kind is Kind.providers else registry.tasks
     rows = []
     for name, entry in sorted(table.items()):
-        cls = entry.obj
+        cls, card = entry.obj, entry.card
         row: dict[str, Any] = {"name": name, "type": cls.name, "plugin": entry.plugin.name}
         if kind is Kind.tasks:
-            row["main_score"] = cls.main_score
+            row["family"] = (card.family if card else None) or cls.family
+            row["main_score"] = (card.main_score if card else None) or cls.main_score
             row["dataset"] = entry.defaults.get("dataset")
+            row["card"] = str(card.path) if card else None
         row["options"] = ", ".join(f"{k}={v}" for k, v in {**_option_defaults(cls), **entry.defaults}.items())
-        row["description"] = cls.description
+        row["description"] = (card.description if card else "") or cls.description
         rows.append(row)
     return rows
 
@@ -83,9 +90,10 @@ def _option_defaults(cls: Any) -> dict[str, Any]:
 def list_command(
     kind: Annotated[Kind, typer.Argument(help="what to list")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    tasks_dir: TasksDirs = None,
 ) -> None:
-    """List registered providers, tasks or datasets."""
-    _emit(_describe(kind, Registry.load()), as_json, kind.value)
+    """List registered providers, tasks (task types, and the named tasks of the task cards) or datasets."""
+    _emit(_describe(kind, Registry.load(task_dirs=tasks_dir or [])), as_json, kind.value)
 
 
 @app.command()
@@ -118,6 +126,93 @@ def _progress() -> Progress:
     )  # fmt: skip
 
 
+@dataclass
+class RunPlan:
+    """What ``embbench run`` was asked to do, resolved: the specs, and where records and the board go."""
+
+    suite: Suite
+    results: Path
+    leaderboard: Path | None
+
+
+def resolve_run(
+    provider: list[str] | None, task: list[str] | None, suite: Path | None, results: Path | None,
+    leaderboard: Path | None,
+) -> RunPlan:  # fmt: skip
+    """The suite file and the -p/-t specs together; with none of them, the built-in default suite into the default
+    board (records kept elsewhere get a board only when asked)."""
+    default = not (provider or task or suite)
+    plan = load_suite(suite or DEFAULT_SUITE) if (suite or default) else Suite([], [])
+    plan.providers += [parse_spec(p, f"-p {p}") for p in provider or []]
+    plan.tasks += [parse_spec(t, f"-t {t}") for t in task or []]
+    if not plan.providers or not plan.tasks:
+        raise EmbbenchError("give at least one provider (-p) and one task (-t), or --suite FILE", "embbench run")
+    if default and results is None:
+        results, leaderboard = DEFAULT_BOARD / "results", leaderboard or DEFAULT_BOARD
+    return RunPlan(plan, results or Path("results"), leaderboard)
+
+
+@dataclass
+class RunReport:
+    """What a run tells its user as it goes (the progress bar, redo notes) and at its end (failures, workers)."""
+
+    progress: Progress
+    failures: list[str] = field(default_factory=list)
+    workers: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.bar = self.progress.add_task("running", total=None)
+
+    def options(self, **settings: Any) -> Any:
+        """``RunOptions`` with ``settings`` and this report's callbacks."""
+        from embbench.run.runner import RunOptions
+
+        return RunOptions(
+            **settings, on_start=lambda n: self.progress.update(self.bar, total=n), on_record=self.advance,
+            on_note=lambda note: self.progress.console.print(f"redo {note}"), on_failure=self.failed,
+            on_workers=self.workers.append,
+        )  # fmt: skip
+
+    def advance(self, record: Record) -> None:
+        self.progress.update(self.bar, advance=1, description=f"{record.provider_label} × {record.task_label}")
+
+    def failed(self, record: Record, kept: Record) -> None:
+        self.failures.append(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}"
+                             f" (kept the ok record of {kept.created})")  # fmt: skip
+
+    def where(self, executor: ExecutorName) -> str:
+        if executor is ExecutorName.ray:
+            return "Ray"
+        return f"{self.workers[0]} worker processes" if self.workers and self.workers[0] else "this process"
+
+
+def print_summary(records: list[Record], report: RunReport, results: Path, seconds: float, where: str) -> bool:
+    """The run's one summary line, then its errors and kept-record failures; whether anything failed."""
+    counts = {s: sum(r.status == s for r in records) for s in ("ok", "skipped", "error")}
+    err.print(f"{len(records)} pairs: {counts['ok']} ok, {counts['skipped']} skipped, {counts['error']} error ->"
+              f" {results} ({seconds:.1f} s, {where})")  # fmt: skip
+    for record in records:
+        if record.status == "error":
+            print(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}", file=sys.stderr)
+    for failure in report.failures:
+        print(failure, file=sys.stderr)
+    return bool(counts["error"] or report.failures)
+
+
+def print_profile(records: list[Record]) -> None:
+    """Where this run's time went, per provider and per task family."""
+    from embbench.run.timings import breakdown
+
+    titles = {"providers": "seconds per provider (this run)", "families": "seconds per task family (this run)"}
+    tables = breakdown(records)
+    if not tables["providers"]:
+        err.print("profile: nothing was computed in this run (every pair's record still holds)")
+        return
+    for key, rows in tables.items():
+        _emit([{k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()} for row in rows], False,
+              titles[key])  # fmt: skip
+
+
 @app.command("run")
 def run_command(
     provider: Annotated[list[str] | None, typer.Option("-p", "--provider", help="PROVIDER[:key=value,...]")] = None,
@@ -146,6 +241,7 @@ def run_command(
     profile: Annotated[
         bool, typer.Option(help="print where the time went: fit, embed, score, interval per provider and family")
     ] = False,
+    tasks_dir: TasksDirs = None,
 ) -> None:
     """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default.
 
@@ -153,78 +249,33 @@ def run_command(
     and the reason is printed. A failure never replaces a finished ok record.
     """
     from embbench.publish.writers import write_leaderboard
-    from embbench.run.runner import RunOptions, run
+    from embbench.run.runner import run
 
-    default = not (provider or task or suite)
-    plan = load_suite(suite or DEFAULT_SUITE) if (suite or default) else Suite([], [])
-    plan.providers += [parse_spec(p, f"-p {p}") for p in provider or []]
-    plan.tasks += [parse_spec(t, f"-t {t}") for t in task or []]
-    if not plan.providers or not plan.tasks:
-        raise EmbbenchError("give at least one provider (-p) and one task (-t), or --suite FILE", "embbench run")
-    if default and results is None:  # the built-in board; records kept elsewhere get a board only when asked
-        results = DEFAULT_BOARD / "results"
-        leaderboard = leaderboard or DEFAULT_BOARD
-    results = results or Path("results")
-    for path, option in ((results, "--results"), (leaderboard, "--leaderboard"), (cache, "--cache")):
+    plan = resolve_run(provider, task, suite, results, leaderboard)
+    for path, option in ((plan.results, "--results"), (plan.leaderboard, "--leaderboard"), (cache, "--cache")):
         check_folder(path, option)
-    registry = Registry.load()
+    registry = Registry.load(task_dirs=tasks_dir or [])
     for plugin in registry.plugins:
         if plugin.error:
             err.print(f"WARNING: plugin '{plugin.name}' is left out: {plugin.error}", markup=False, highlight=False)
-    failures: list[str] = []
-    workers: list[int] = []
-
-    def failed(record: Record, kept: Record) -> None:
-        failures.append(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}"
-                        f" (kept the ok record of {kept.created})")  # fmt: skip
-
     with _progress() as progress:
-        bar = progress.add_task("running", total=None)
-        options = RunOptions(
-            results_dir=results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
+        report = RunReport(progress)
+        options = report.options(
+            results_dir=plan.results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
             embedding_cache=embedding_cache, jobs=jobs or os.cpu_count() or 1, executor=executor,
             ray_address=ray_address,
-            on_start=lambda n: progress.update(bar, total=n),
-            on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
-            on_note=lambda note: progress.console.print(f"redo {note}"), on_failure=failed,
-            on_workers=workers.append,
         )  # fmt: skip
         start = time.perf_counter()
-        records = run(plan.providers, plan.tasks, registry=registry, options=options)
-    counts = {s: sum(r.status == s for r in records) for s in ("ok", "skipped", "error")}
-    where = (
-        "Ray"
-        if executor is ExecutorName.ray
-        else f"{workers[0]} worker processes"
-        if workers and workers[0]
-        else "this process"
-    )
-    err.print(
-        f"{len(records)} pairs: {counts['ok']} ok, {counts['skipped']} skipped, {counts['error']} error -> {results}"
-        f" ({time.perf_counter() - start:.1f} s, {where})"
-    )
-    for record in records:
-        if record.status == "error":
-            print(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}", file=sys.stderr)
-    for failure in failures:
-        print(failure, file=sys.stderr)
+        records = run(plan.suite.providers, plan.suite.tasks, registry=registry, options=options)
+    failed = print_summary(records, report, plan.results, time.perf_counter() - start, report.where(executor))
     if profile:
-        from embbench.run.timings import breakdown
-
-        titles = {"providers": "seconds per provider (this run)", "families": "seconds per task family (this run)"}
-        tables = breakdown(records)
-        if not tables["providers"]:
-            err.print("profile: nothing was computed in this run (every pair's record still holds)")
-        else:
-            for key, rows in tables.items():
-                _emit([{k: round(v, 1) if isinstance(v, float) else v for k, v in row.items()} for row in rows],
-                      False, titles[key])  # fmt: skip
-    if leaderboard:
-        for path in write_leaderboard(
-            load_records(results), leaderboard, ["md", "csv", "json", "html"], min_coverage, registry=registry
-        ):
+        print_profile(records)
+    if plan.leaderboard:
+        formats = ["md", "csv", "json", "html"]
+        for path in write_leaderboard(load_records(plan.results), plan.leaderboard, formats, min_coverage,
+                                      registry=registry):  # fmt: skip
             err.print(f"wrote {path}")
-    if counts["error"] or failures:
+    if failed:
         raise typer.Exit(1)
 
 
@@ -256,6 +307,7 @@ def reproduce(
     cache: Annotated[Path | None, typer.Option(help="cache folder [default: a fresh temporary one]")] = None,
     jobs: Annotated[int | None, typer.Option(min=1, help="worker processes [default: all cores]")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    tasks_dir: TasksDirs = None,
 ) -> None:
     """Rerun a board's ok records from scratch and report, per cell, whether it reproduces within its tolerance,
     with the environment differences where it does not. Exits 1 when a cell does not reproduce."""
@@ -265,6 +317,7 @@ def reproduce(
         bar = progress.add_task("reproducing", total=None)
         rows = reproduce_records(
             load_records(results), sample=sample, seed=seed, cache_dir=cache, jobs=jobs or os.cpu_count() or 1,
+            registry=Registry.load(task_dirs=tasks_dir or []),
             on_start=lambda n: progress.update(bar, total=n),
             on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
         )  # fmt: skip
@@ -291,6 +344,7 @@ def leaderboard_command(
     screenshot: Annotated[
         bool, typer.Option(help="also save leaderboard.png of the HTML page (needs Playwright and Chromium)")
     ] = False,
+    tasks_dir: TasksDirs = None,
 ) -> None:
     """Publish a leaderboard: family means, Borda count, mean rank with its 95% rank interval, the bias rank
     apart, intervals, paired tests against each task's best, a common-items view, and an interactive page."""
@@ -299,7 +353,8 @@ def leaderboard_command(
     check_folder(out_dir, "--out")
     records = [record for folder in results or [Path("results")] for record in load_records(folder)]
     formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
-    for path in write_leaderboard(records, out_dir, formats_asked, min_coverage, ci=ci):
+    registry = Registry.load(task_dirs=tasks_dir or [])
+    for path in write_leaderboard(records, out_dir, formats_asked, min_coverage, ci=ci, registry=registry):
         out.print(f"wrote {path}")
     if screenshot:
         from embbench.publish.screenshot import screenshot as take
@@ -320,6 +375,7 @@ def compare(
     fail_on_regression: Annotated[
         bool, typer.Option(help="exit 1 when NEW is significantly worse than BASE on any task")
     ] = False,
+    tasks_dir: TasksDirs = None,
 ) -> None:
     """Per task: the delta of NEW against BASE on the items both scored, its 95% interval, the paired one-sided
     p that NEW is worse (Holm over tasks) and a regression flag."""
@@ -328,7 +384,8 @@ def compare(
 
     if (new is None) == (providers is None):
         raise EmbbenchError("give two results folders (BASE NEW), or one folder and --providers A B", "compare")
-    rows = compare_records(load_records(base), load_records(new) if new else [], providers)
+    registry = Registry.load(task_dirs=tasks_dir or [])
+    rows = compare_records(load_records(base), load_records(new) if new else [], providers, registry)
     print(json.dumps(rows, indent=2, default=str) if as_json else to_markdown(rows))
     regressions = [f"{r['provider']} × {r['task']}" for r in rows if r["regression"]]
     if regressions:

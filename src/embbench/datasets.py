@@ -1,26 +1,21 @@
-"""Dataset registry: bundled files with attribution and sha256, and datasets fetched once from a URL."""
+"""Datasets: a named file on disk (a task card's data, or a plugin's) or a URL fetched once and checksummed."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from embbench._util.files import default_cache_dir, fetch
 from embbench._util.hashing import fingerprint
 from embbench.errors import EmbbenchError
-from embbench.hookspecs import hookimpl
-
-DATA_DIR = Path(str(resources.files("embbench") / "data"))
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A named evaluation dataset: a local file (bundled or cached) or a URL fetched once and checksummed."""
+    """A named evaluation dataset: a local file (a card's, or cached) or a URL fetched once and checksummed.
+
+    ``card`` is the task card that declared it, so a problem with the data names the card and its key."""
 
     name: str
     kind: str
@@ -31,10 +26,13 @@ class Dataset:
     source: str = ""
     licence: str = ""
     citation: str = ""
+    card: Path | None = None
 
     def local_path(self, cache_dir: Path | None = None) -> Path:
         """The file on disk, downloading it (with checksum verification) when it only has a URL."""
         if self.path is not None:
+            if not self.path.is_file():
+                raise EmbbenchError(f"the data file {self.path} is missing", self.where("data.file"))
             return self.path
         if self.url is None:
             raise EmbbenchError("has neither a path nor a url", f"dataset '{self.name}'")
@@ -45,6 +43,10 @@ class Dataset:
             fetch(self.url, target, self.sha256)
         return target
 
+    def where(self, key: str) -> str:
+        """Where a problem with this dataset is reported: the card's file and key, or the dataset's name."""
+        return f"{self.card}: {key}" if self.card else f"dataset '{self.name}'"
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -54,29 +56,5 @@ class Dataset:
             "licence": self.licence,
             "citation": self.citation,
             "sha256": self.sha256,
+            "card": str(self.card) if self.card else None,
         }
-
-
-@lru_cache(maxsize=1)
-def bundled_datasets() -> tuple[Dataset, ...]:
-    """The datasets shipped inside the package, from data/MANIFEST.json."""
-    manifest = json.loads((DATA_DIR / "MANIFEST.json").read_text(encoding="utf-8"))
-    return tuple(
-        Dataset(
-            name=Path(item["path"]).name.split(".")[0],
-            kind=Path(item["path"]).parent.name,
-            path=DATA_DIR / item["path"],
-            sha256=item["sha256"],
-            rows=item.get("rows") if isinstance(item.get("rows"), int) else None,
-            source=item.get("source", ""),
-            licence=item.get("licence", ""),
-            citation=item.get("cite", ""),
-        )
-        for item in manifest
-    )
-
-
-@hookimpl
-def register_datasets(register: Callable[..., None]) -> None:
-    for dataset in bundled_datasets():
-        register(dataset)

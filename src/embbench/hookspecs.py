@@ -57,6 +57,22 @@ def register_tasks(register: Register) -> None:
 
 
 @hookspec
+def register_task_cards(register: Register) -> None:
+    """Register folders of task cards: named tasks declared as data (see ``embbench.cards``).
+
+    Parameters:
+        register: ``register(folder)``, a folder holding ``*.toml`` cards (recursively) beside their data files.
+            Each card with a ``type`` becomes a named task, each ``[data]`` table a dataset.
+
+    Example::
+
+        @hookimpl
+        def register_task_cards(register):
+            register(Path(__file__).parent / "tasks")
+    """
+
+
+@hookspec
 def register_datasets(register: Register) -> None:
     """Register datasets that tasks can name with ``dataset=NAME``.
 

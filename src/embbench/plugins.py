@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -13,9 +14,10 @@ from pydantic import ValidationError
 
 from embbench import hookspecs
 from embbench.api import Provider, Task
+from embbench.cards import TaskCard, read_cards
 from embbench.config import Spec, parse_spec
 from embbench.datasets import Dataset
-from embbench.errors import EmbbenchError, did_you_mean
+from embbench.errors import ConfigErrors, EmbbenchError, did_you_mean
 
 ENTRY_POINT_GROUP = "embbench"
 BLOCK_ENV = "EMBBENCH_BLOCK_PLUGINS"
@@ -39,6 +41,8 @@ class Entry:
     obj: Any
     defaults: dict[str, Any]
     plugin: PluginInfo
+    card: TaskCard | None = None
+    """The task card that declared this named task or dataset."""
 
 
 def _plugin_info(ep: metadata.EntryPoint, error: str | None = None) -> PluginInfo:
@@ -94,10 +98,16 @@ class Registry:
     tasks: dict[str, Entry] = field(default_factory=dict)
     datasets: dict[str, Entry] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
+    task_dirs: tuple[str, ...] = ()
+    """Folders of task cards given by the user (``--tasks-dir``), which worker processes load too."""
 
     @classmethod
-    def from_plugin_manager(cls, pm: pluggy.PluginManager, plugins: list[PluginInfo] | None = None) -> Registry:
-        registry = cls(plugins=list(plugins or []))
+    def from_plugin_manager(
+        cls, pm: pluggy.PluginManager, plugins: list[PluginInfo] | None = None, task_dirs: Iterable[str | Path] = ()
+    ) -> Registry:
+        """The registry of every plugin's hooks, then of the task cards of their folders and of ``task_dirs``
+        (whose problems are raised together, naming each card's file and key)."""
+        registry = cls(plugins=list(plugins or []), task_dirs=tuple(str(d) for d in task_dirs))
         known = {p.name: p for p in registry.plugins}
         problems: dict[str, list[str]] = {}
         for hook, table in (
@@ -120,20 +130,80 @@ class Registry:
                             f"'{entry.name}' is already registered by plugin '{(table[entry.name].plugin.name)}', which"
                             f" was kept; block this plugin with {BLOCK_ENV}={lost.plugin.name}"
                         )
+        folders: list[tuple[Path, PluginInfo]] = []
+        for impl in reversed(pm.hook.register_task_cards.get_hookimpls()):
+            origin = known.get(impl.plugin_name) or PluginInfo(impl.plugin_name, impl.plugin_name, "")
+            staged_folders: list[Any] = []
+            try:
+                impl.function(register=staged_folders.append)
+            except (Exception, SystemExit) as exc:
+                problems.setdefault(origin.name, []).append(f"register_task_cards raised {type(exc).__name__}: {exc}")
+                continue
+            folders += [(Path(folder), origin) for folder in staged_folders]
+        folders.sort(key=lambda pair: not _builtin(pair[1]))  # a built-in card keeps its name
+        for folder, origin in folders:
+            for problem in registry._add_cards(folder, origin):
+                problems.setdefault(origin.name, []).append(str(problem))
+        user = PluginInfo("--tasks-dir", "user task cards", "")
+        errors = [problem for folder in registry.task_dirs for problem in registry._add_cards(Path(folder), user)]
+        if errors:
+            raise ConfigErrors(errors)
         registry.plugins = [
             replace(p, error="; ".join(filter(None, [p.error, *problems.get(p.name, [])])) or None)
             for p in registry.plugins
         ]
         return registry
 
+    def _add_cards(self, folder: Path, origin: PluginInfo) -> list[EmbbenchError]:
+        """Register the datasets and named tasks of a folder's cards; the problems, each naming its card."""
+        cards, problems = read_cards(folder)
+        for card in cards:
+            try:
+                self._add_card(card, origin)
+            except EmbbenchError as exc:
+                problems.append(exc)
+        return problems
+
+    def _add_card(self, card: TaskCard, origin: PluginInfo) -> None:
+        """A card's dataset (one already declared with the same sha256 is the same dataset) and its named task,
+        checked against its type: the type exists, the options are the type's, the main score is the type's."""
+        task_entry = None
+        if card.type is not None:
+            if card.name in self.tasks:
+                raise EmbbenchError(f"task '{card.name}' is already registered by plugin"
+                                    f" '{self.tasks[card.name].plugin.name}'", card.where("type"))  # fmt: skip
+            types = {name: e for name, e in self.tasks.items() if e.card is None and name == e.obj.name}
+            if card.type not in types:
+                raise EmbbenchError(f"unknown task type '{card.type}'{did_you_mean(card.type, types)}",
+                                    card.where("type"))  # fmt: skip
+            task_entry = Entry(card.name, types[card.type].obj, card.task_options(), origin, card)
+        dataset = card.dataset
+        if dataset is not None:
+            known = self.datasets.get(dataset.name)
+            if known is not None and known.obj.sha256 != dataset.sha256:
+                other = known.obj.card or f"plugin {known.plugin.name}"
+                raise EmbbenchError(f"dataset '{dataset.name}' is declared with another sha256 by {other}",
+                                    card.where("data.sha256"))  # fmt: skip
+            if known is None:
+                self.datasets[dataset.name] = Entry(dataset.name, dataset, {}, origin, card)
+        if task_entry is not None:
+            task = self._build_entry(task_entry, "task", Spec(card.name, {}, card.where("options")))
+            if card.main_score is not None and card.main_score != task.main_score:
+                raise EmbbenchError(f"'{card.main_score}' is not the main score of type '{card.type}' with these"
+                                    f" options ('{task.main_score}')", card.where("main_score"))  # fmt: skip
+            self.tasks[card.name] = task_entry
+
     @classmethod
-    def load(cls, *, blocked: Iterable[str] = (), extra: Iterable[object] = ()) -> Registry:
-        """Load installed plugins (plus ``extra`` plugin objects, e.g. inline test plugins) into a registry."""
+    def load(
+        cls, *, blocked: Iterable[str] = (), extra: Iterable[object] = (), task_dirs: Iterable[str | Path] = ()
+    ) -> Registry:
+        """Load installed plugins (plus ``extra`` plugin objects, e.g. inline test plugins) into a registry, with the
+        task cards of ``task_dirs``."""
         pm, infos = get_plugin_manager(blocked=blocked)
         for plugin in extra:
             pm.register(plugin)
             infos.append(PluginInfo(pm.get_name(plugin) or repr(plugin), type(plugin).__name__, ""))
-        return cls.from_plugin_manager(pm, infos)
+        return cls.from_plugin_manager(pm, infos, task_dirs)
 
     @staticmethod
     def _registrar(staged: list[Entry], origin: PluginInfo) -> Callable[..., None]:
@@ -171,7 +241,12 @@ class Registry:
         elif isinstance(spec, dict):
             spec = Spec(spec["name"], {k: v for k, v in spec.items() if k != "name"})
         where = spec.where or f"{kind} '{spec.name}'"
-        entry = self._entry(table, kind, spec.name, where)
+        return self._build_entry(self._entry(table, kind, spec.name, where), kind, spec)
+
+    def _build_entry(self, entry: Entry, kind: str, spec: Spec) -> Any:
+        """An instance of the entry's class with its default options and the spec's, checked; a task declared by a
+        card carries the card (and its family, when the card names one)."""
+        where = spec.where or f"{kind} '{spec.name}'"
         cls = entry.obj
         fields = cls.Options.model_fields
         for key in spec.options:
@@ -184,7 +259,12 @@ class Registry:
         except ValidationError as exc:
             problems = "; ".join(f"option '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in exc.errors())
             raise EmbbenchError(problems, where) from None
-        return cls(options, registered_name=spec.name, plugin=entry.plugin)
+        built = cls(options, registered_name=spec.name, plugin=entry.plugin)
+        if entry.card is not None:
+            built.card = entry.card.path
+            if entry.card.family:
+                built.family = entry.card.family
+        return built
 
     def make_provider(self, spec: Spec | str | dict[str, Any]) -> Provider:
         """Build a provider from a spec, validating its options (unknown ones get a 'did you mean')."""

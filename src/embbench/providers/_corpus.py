@@ -18,12 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
-from embbench.datasets import DATA_DIR
+from embbench._util.bundled import bundled_dir
+from embbench.cards import card_files, read_card
 from embbench.errors import EmbbenchError
 from embbench.words import tokenize
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-BUNDLED = {"sotu": DATA_DIR / "corpora" / "sotu.txt.bz2"}
+CORPUS_CARDS = "corpora"  # the folder of the bundled task cards that declares the corpora
+
+
+@lru_cache(maxsize=1)
+def bundled_corpora() -> dict[str, Path]:
+    """The corpora the bundled task cards declare, by name."""
+    cards = [read_card(path) for path in card_files(bundled_dir("tasks") / CORPUS_CARDS)]
+    return {card.dataset.name: card.dataset.path for card in cards if card.dataset and card.dataset.path}
 
 
 def _gensim_lee() -> Path:
@@ -45,8 +53,9 @@ def _read_text(path: Path) -> bytes:
 
 def corpus_files(spec: str) -> list[Path]:
     """The files a corpus spec names: a bundled name, ``lee``, a file or a folder."""
-    if spec in BUNDLED:
-        return [BUNDLED[spec]]
+    bundled = bundled_corpora()
+    if spec in bundled:
+        return [bundled[spec]]
     if spec == "lee":
         return [_gensim_lee()]
     path = Path(spec).expanduser()
@@ -57,7 +66,7 @@ def corpus_files(spec: str) -> list[Path]:
         return files
     if path.is_file():
         return [path]
-    choices = ", ".join([*BUNDLED, "lee"])
+    choices = ", ".join([*bundled, "lee"])
     raise EmbbenchError(f"not a bundled corpus ({choices}), nor a file or folder", f"corpus '{spec}'")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -12,7 +11,7 @@ from pydantic import Field
 
 from embbench.api import Context
 from embbench.errors import EmbbenchError
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._cooccurrence import cooccurrence, ppmi
 from embbench.providers._training import (
     CorpusOrBase,
@@ -133,5 +132,5 @@ def _dense(inputs: Any, rows: np.ndarray) -> np.ndarray:
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(Autoencoder)

@@ -14,20 +14,19 @@ its weights. The product of the projections is applied to every vector.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
 from embbench._util.files import read_json
-from embbench.datasets import DATA_DIR
-from embbench.hookspecs import hookimpl
+from embbench._util.gender_lists import BiasFile
+from embbench.api import Context
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._transform import CachedTransform, TransformOptions, top_components, unit
-from embbench.tasks.direct_bias import BiasFile
 from embbench.words import WordVectors
 
-LISTS = DATA_DIR / "bias" / "bolukbasi.json"
+LISTS = "bolukbasi"  # the dataset of the gender word lists
 FREQUENT = 50_000
 
 
@@ -51,8 +50,14 @@ class Debias(CachedTransform[DebiasOptions]):
     description = "hard debiasing (Bolukbasi 2016) or INLP (Ravfogel 2020) of a base provider (base=)"
     Options: ClassVar = DebiasOptions
 
+    def fit(self, context: Context) -> Debias:
+        if context.registry is None:
+            raise RuntimeError("debiasing needs a context with a registry, to find its word lists")
+        self.lists_ = read_json(context.registry.dataset(LISTS).local_path(context.cache_dir), BiasFile).gender
+        return super().fit(context)  # type: ignore[return-value]
+
     def transform(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, Any]]:
-        lists = read_json(LISTS, BiasFile).gender
+        lists = self.lists_
         matrix = unit(vectors.dense_rows(np.arange(len(vectors))))
         if self.options.method == "hard":
             return self._hard(vectors, matrix, lists)
@@ -141,5 +146,5 @@ class Debias(CachedTransform[DebiasOptions]):
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(Debias)

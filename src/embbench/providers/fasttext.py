@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -13,7 +13,7 @@ from pydantic import Field
 
 from embbench.api import Context
 from embbench.errors import EmbbenchError
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._gensim import GensimOptions, GensimTrained
 from embbench.providers._training import cached_fit
 from embbench.providers._vectors import DamagedCache, load_vectors
@@ -130,5 +130,5 @@ def load_subwords(folder: Path) -> Subwords:
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(FastText)

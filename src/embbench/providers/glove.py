@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from embbench.api import Context
 from embbench.errors import EmbbenchError, did_you_mean
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._cooccurrence import cooccurrence
 from embbench.providers._corpus import Corpus
 from embbench.providers._training import (
@@ -135,5 +135,5 @@ class Glove(WordProvider[GloveOptions]):
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(Glove)

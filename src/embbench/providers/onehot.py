@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -10,7 +9,7 @@ import scipy.sparse
 from pydantic import Field
 
 from embbench.api import Context
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._training import corpus_inputs, corpus_provenance, provider_corpus, provider_vocabulary
 from embbench.words import WordOptions, WordProvider, WordVectors
 
@@ -40,5 +39,5 @@ class OneHot(WordProvider[OneHotOptions]):
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(OneHot)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
 
 from embbench.api import Context
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._cooccurrence import cooccurrence, ppmi
 from embbench.providers._corpus import Corpus
 from embbench.providers._training import (
@@ -71,5 +70,5 @@ class PCA(CorpusOrBase[PCAOptions]):
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(PCA)

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._transform import CachedTransform, TransformOptions, top_components, unit
 from embbench.words import WordVectors
 
@@ -45,5 +44,5 @@ class Postprocess(CachedTransform[PostprocessOptions]):
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(Postprocess)

@@ -9,14 +9,13 @@ searching binary vectors by cosine ranks words exactly as by Hamming distance.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import field_validator
 
 from embbench.api import Context
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._transform import Transform, TransformOptions
 from embbench.words import WordVectors
 
@@ -113,5 +112,5 @@ class Quantize(Transform[QuantizeOptions]):
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(Quantize)

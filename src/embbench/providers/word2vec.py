@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from embbench.api import Context
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.providers._gensim import GensimOptions, GensimTrained
 from embbench.providers._vectors import load_vectors
 
@@ -29,5 +28,5 @@ class Word2Vec(GensimTrained[GensimOptions]):
 
 
 @hookimpl
-def register_providers(register: Callable[..., None]) -> None:
+def register_providers(register: Register) -> None:
     register(Word2Vec)

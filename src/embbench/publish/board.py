@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import Items, Task
+from embbench.api import FAMILIES, Items, Task
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
@@ -23,11 +23,6 @@ from embbench.records.items import read_items, readable_columns, scored_rows, ta
 from embbench.records.record import MIN_COVERAGE, Record
 from embbench.stats.significance import holm, mcnemar_exact, paired_bootstrap, resampled, spearman_williams
 
-FAMILIES = {"word-similarity": "word similarity", "analogy": "analogy", "categorization": "categorization",
-            "clustering": "clustering", "classification": "classification", "bleu": "generation",
-            "weat": "bias", "direct-bias": "bias"}  # fmt: skip
-FAMILY_ORDER = ("word similarity", "analogy", "categorization", "clustering", "classification", "generation",
-                "other", "bias")  # fmt: skip
 ALPHA = 0.05
 RANK_ROUNDS = 200
 METADATA = {"dim": ("dim", "base_dim"), "vocabulary": ("vocabulary", "count"), "corpus": ("corpus",),
@@ -104,6 +99,10 @@ class Board:
     def cell(self, provider: str, task: str) -> Cell | None:
         return self.cells.get((provider, task))
 
+    def quality_families(self) -> list[str]:
+        """The families of the quality columns, in column order."""
+        return list(dict.fromkeys(c.family for c in self.columns if not c.bias))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "providers": self.providers,
@@ -168,22 +167,21 @@ def aligned_items(first: Items, second: Items) -> tuple[Items, Items]:
     return aligned[0], aligned[1]
 
 
-def paired_p(
-    task_type: str, task: Task | None, best: Items, other: Items, higher: bool, memo: dict | None = None
-) -> tuple[float, str]:
-    """One-sided p that ``other`` is worse than ``best`` on their common items, and the test's name. ``memo``
-    keeps the best's resampled scores per set of common items, for the next provider compared with it."""
+def paired_p(task: Task | None, best: Items, other: Items, higher: bool, memo: dict | None = None) -> tuple[float, str]:
+    """One-sided p that ``other`` is worse than ``best`` on their common items, by the test the task declares
+    (``Task.paired_test``), and the test's name. ``memo`` keeps the best's resampled scores per set of common
+    items, for the next provider compared with it."""
     best, other = aligned_items(best, other)
     n = len(best["id"])
     if n < 3:
         return math.nan, "too few common items"
-    if task_type == "word-similarity" and "cosine" in best:
-        return spearman_williams(best["gold"], best["cosine"], other["cosine"]), "Williams' t on Spearman ρ"
-    correct = next((c for c in (f"correct_{task.main_score}" if task else "", "correct") if c in best), None)
-    if task_type in ("analogy", "classification") and correct:
-        return mcnemar_exact(best[correct].astype(bool), other[correct].astype(bool)), "exact McNemar"
     if task is None:
         return math.nan, "task not installed"
+    column = task.score_column
+    if task.paired_test == "williams" and column in best and "gold" in best:
+        return spearman_williams(best["gold"], best[column], other[column]), "Williams' t on Spearman ρ"
+    if task.paired_test == "mcnemar" and column in best:
+        return mcnemar_exact(best[column].astype(bool), other[column].astype(bool)), "exact McNemar"
     memo = {} if memo is None else memo
     key = (n, best["id"].astype(str).tobytes())  # with n, the bytes fix the ids
     if key not in memo:
@@ -216,7 +214,7 @@ def build_board(
     columns, cells = [], {}
     tasks = {label: scoring_task(registry, group[0]) for label, group in by_task.items()}
     families = {label: _family(group[0], tasks[label]) for label, group in by_task.items()}
-    for task_label in sorted(by_task, key=lambda t: (FAMILY_ORDER.index(families[t]), t)):
+    for task_label in sorted(by_task, key=lambda t: (family_place(families[t]), t)):
         column, task_cells = _column(
             task_label, by_task[task_label], tasks[task_label], families[task_label], min_coverage
         )
@@ -229,9 +227,16 @@ def build_board(
 
 
 def _family(record: Record, task: Task | None) -> str:
-    """The task's family, from its type (recorded, or the installed task's) and else its direction."""
-    task_type = record.task_type or (task.name if task is not None else "")
-    return FAMILIES.get(task_type, "bias" if not record.higher_is_better else "other")
+    """The task's family: as recorded, else as the installed task declares it, else ``other``."""
+    return record.family or (task.family if task is not None else "other")
+
+
+def family_place(family: str) -> tuple[int, str]:
+    """Where a family's columns go: the known families in their order, then any other (a plugin's) by name, and
+    bias last."""
+    if family == "bias":
+        return len(FAMILIES) + 1, family
+    return (FAMILIES.index(family), "") if family in FAMILIES else (len(FAMILIES), family)
 
 
 def well_covered(cell: Cell, min_coverage: float) -> bool:
@@ -256,9 +261,8 @@ def _column(
     best.best = best.top_tier = True
     column.best = best.record.provider_label
     others = [c for c in scored if c is not best and c.items is not None and best.items is not None]
-    task_type = first.task_type or (task.name if task is not None else "")
     memo: dict = {}
-    tests = [paired_p(task_type, task, best.items, c.items, column.higher_is_better, memo) for c in others]
+    tests = [paired_p(task, best.items, c.items, column.higher_is_better, memo) for c in others]
     # the column names the test its p-values came from; a cell that got none says why
     column.test = next((name for p, name in tests if not math.isnan(p)), tests[0][1] if tests else "")
     for cell, adjusted, (_, name) in zip(others, holm([p for p, _ in tests]), tests, strict=True):
@@ -309,7 +313,7 @@ def _aggregates(providers: list[str], columns: list[Column], cells: dict) -> dic
         quality_ranks = [ranks[c.task][p] for c in quality if p in ranks[c.task]]
         bias_ranks = [ranks[c.task][p] for c in bias if p in ranks[c.task]]
         families = {}
-        for family in FAMILY_ORDER:
+        for family in sorted({c.family for c in columns}, key=family_place):
             values = [cells[p, c.task].score for c in columns if c.family == family and (p, c.task) in cells
                       and cells[p, c.task].score is not None]  # fmt: skip
             if values:

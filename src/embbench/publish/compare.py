@@ -56,7 +56,7 @@ def _delta(base: Record, new: Record, registry: Registry) -> dict[str, Any]:
     if task is None or base_items is None or new_items is None:
         row["test"] = "no per-item outputs"
         return row
-    p, row["test"] = paired_p(base.task_type or task.name, task, base_items, new_items, higher)
+    p, row["test"] = paired_p(task, base_items, new_items, higher)
     row["p_worse"] = None if math.isnan(p) else p
     first, second = aligned_items(base_items, new_items)
     row["common_items"] = len(first["id"])

@@ -16,7 +16,7 @@ from pathlib import Path
 from embbench._util.atomic import atomic_write
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
-from embbench.publish.board import FAMILY_ORDER, Board, Cell, build_board, well_covered
+from embbench.publish.board import Board, Cell, build_board, well_covered
 from embbench.records.record import MIN_COVERAGE, Record
 
 FORMATS = ("md", "csv", "json", "html", "latex")
@@ -52,7 +52,7 @@ def _rank_text(value: float | None, interval: list[int] | None = None) -> str:
 
 def table(board: Board, ci: bool = False, bold: str = "**") -> tuple[list[str], list[list[str]]]:
     """Header and rows shared by the Markdown and LaTeX writers."""
-    families = [f for f in FAMILY_ORDER if f != "bias" and any(f in a["families"] for a in board.aggregates.values())]
+    families = [f for f in board.quality_families() if any(f in a["families"] for a in board.aggregates.values())]
     quality = [c for c in board.columns if not c.bias]
     bias = [c for c in board.columns if c.bias]
     header = ["provider", "mean rank ↓ (95% interval of place)", "Borda ↑", *(f"{f} mean" for f in families),

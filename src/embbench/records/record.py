@@ -46,6 +46,8 @@ class Record(BaseModel):
     task_type: str | None = None
     task_config: dict[str, Any]
     task_version: int | None = None
+    family: str | None = None
+    """The task's family (its column group on a board); records written before families were declared have none."""
     status: Status
     error: str | None = None
     scores: dict[str, float | None] = Field(default_factory=dict)

@@ -1,50 +1,28 @@
-"""Evaluating the (provider x task) grid: plan it (build and check everything before anything runs), evaluate
-one pair into a record with its per-item outputs, and fit one provider to yield the records of its tasks."""
+"""Evaluating the grid: one pair into a record with its per-item outputs, and one provider fitted once to yield the
+records of its tasks."""
 
 from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from embbench._util.hashing import stable_hash
 from embbench.api import Context, Items, Provider, Task, TaskOutput
-from embbench.config import Spec, parse_spec, spec_from_value
-from embbench.errors import ConfigErrors, EmbbenchError, SkipTask
-from embbench.plugins import Registry
+from embbench.errors import EmbbenchError, SkipTask
 from embbench.records.environment import environment
 from embbench.records.items import scored_rows, take
-from embbench.records.record import SCHEMA_VERSION, Record, existing_record, record_key
+from embbench.records.record import SCHEMA_VERSION, Record, record_key
 from embbench.run.embedding_cache import CachingProvider
+from embbench.run.planning import Planned
 from embbench.stats.bootstrap import vectorised_ci
 
 TOLERANCE = 1e-4
 """How far a rerun of a deterministic computation may drift (float32 sums in another order) and still reproduce."""
 Z95 = 1.959964
-
-
-@dataclass
-class Planned:
-    """A built provider or task with its spec, its label in outputs, and (providers) its input fingerprints."""
-
-    spec: Spec
-    obj: Any
-    label: str = ""
-    inputs: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return self.obj.options.model_dump(mode="json")
-
-    @property
-    def identity(self) -> str:
-        """Hash of everything that determines the provider's vectors: name, version, options and inputs."""
-        return stable_hash([self.spec.name, type(self.obj).version, self.config, self.inputs])
 
 
 @dataclass
@@ -57,83 +35,6 @@ class Evaluated:
     """Already saved into the results folder (by a local worker process)."""
     kept: Record | None = None
     """The finished ``ok`` record kept in place of this failure."""
-
-
-def _shown(key: str, value: Any, depth: int) -> str:
-    """An option as a label shows it: a path by its last ``depth`` parts, a base provider by its own label."""
-    if key == "base":  # checked while the run was planned (the base is built to fingerprint its inputs)
-        return f"{key}={_label(spec_from_value(value, 'base'), depth)}"
-    if key != "path":
-        return f"{key}={value}"
-    parts = Path(str(value)).parts
-    return f"{key}={Path(*parts[-depth:]) if parts else value}"
-
-
-def _label(spec: Spec, depth: int) -> str:
-    if not spec.options:
-        return spec.name
-    return f"{spec.name}({', '.join(_shown(k, v, depth) for k, v in sorted(spec.options.items()))})"
-
-
-def assign_labels(planned: list[Planned]) -> None:
-    """Give every distinct configuration a distinct label: ``name(key=value, ...)`` with paths shortened to the
-    shortest suffix that tells them apart, and a short hash of the configuration when even that does not."""
-    configs = [stable_hash([p.spec.name, p.config], 6) for p in planned]
-    depth = [1] * len(planned)
-    for _ in range(64):
-        labels = [_label(p.spec, d) for p, d in zip(planned, depth, strict=True)]
-        clashing = [i for i, label in enumerate(labels)
-                    if any(labels[j] == label and configs[j] != configs[i] for j in range(len(labels)))]  # fmt: skip
-        if not clashing:
-            break
-        longer = [i for i in clashing if _label(planned[i].spec, depth[i] + 1) != labels[i]]
-        if not longer:
-            for i in clashing:
-                labels[i] += f" #{configs[i]}"
-            break
-        for i in longer:
-            depth[i] += 1
-    for item, label in zip(planned, labels, strict=True):
-        item.label = label
-
-
-def _as_spec(value: str | Spec) -> Spec:
-    return value if isinstance(value, Spec) else parse_spec(value)
-
-
-def _build(value: str | Spec, registry: Registry, context: Context, kind: str) -> Planned:
-    spec = _as_spec(value)
-    if kind == "provider":
-        provider = registry.make_provider(spec)
-        return Planned(spec, provider, inputs=provider.inputs(context))
-    task = registry.make_task(spec)
-    task.load(context)
-    return Planned(spec, task)
-
-
-def plan(
-    registry: Registry, providers: Sequence[str | Spec], tasks: Sequence[str | Spec], context: Context
-) -> tuple[list[Planned], list[Planned]]:
-    """Build every provider and task, fingerprint every provider input and load every dataset; raise all
-    problems at once. Two specs with the same configuration are one entry."""
-    errors: list[EmbbenchError] = []
-    built: tuple[list[Planned], list[Planned]] = ([], [])
-    for specs, kind, out in ((providers, "provider", built[0]), (tasks, "task", built[1])):
-        seen: set[str] = set()
-        for value in specs:
-            try:
-                planned = _build(value, registry, context, kind)
-            except EmbbenchError as exc:
-                errors.append(exc)
-                continue
-            config = stable_hash([planned.spec.name, planned.config])
-            if config not in seen:
-                seen.add(config)
-                out.append(planned)
-        assign_labels(out)
-    if errors:
-        raise ConfigErrors(errors)
-    return built
 
 
 def _plugin_versions(provider: Provider, task: Task) -> dict[str, str]:
@@ -157,6 +58,7 @@ def new_record(provider: Planned, task: Planned, **fields: Any) -> Record:
         task_type=type(task.obj).name,
         task_config=task.config,
         task_version=type(task.obj).version,
+        family=task.obj.family,
         main_score=task.obj.main_score,
         higher_is_better=task.obj.higher_is_better,
         dataset_sha256=task.obj.dataset_sha256(),
@@ -173,7 +75,7 @@ def error_text(exc: BaseException) -> str:
 def interval(task: Task, output: TaskOutput) -> list[float] | None:
     """Bootstrap 95% interval of the main score over the scored items, recomputed by ``task.score_items``, each
     side widened (in quadrature) by the spread over random starts when the task has one."""
-    if output.items is None or type(task).score_items is Task.score_items:
+    if output.items is None or not task.scores_items():
         return None
     scored = take(output.items, scored_rows(output.items))
     ci = vectorised_ci(lambda chunk: task.score_resamples(scored, chunk), len(scored["id"]))
@@ -245,25 +147,6 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
         ),
         output.items,
     )  # fmt: skip
-
-
-def split_done(
-    provider: Planned, tasks: list[Planned], results_dir: Path, rerun: bool
-) -> tuple[list[Record], list[Planned], list[tuple[Planned, str]]]:
-    """This provider's finished records that still hold (none if ``rerun``), the tasks it has to run, and why
-    each of those with an earlier record is run again."""
-    done, pending, reasons = [], [], []
-    for task in tasks:
-        record, reason = (
-            (None, None) if rerun else existing_record(results_dir, new_record(provider, task, status="ok"))
-        )
-        if record is None:
-            pending.append(task)
-            if reason:
-                reasons.append((task, reason))
-        else:
-            done.append(record)
-    return done, pending, reasons
 
 
 def fit_once(provider: Planned, context: Context, fitted: dict[str, Provider] | None = None) -> None:

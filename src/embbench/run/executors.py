@@ -20,19 +20,67 @@ import time
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from embbench.api import Context, Provider
+from embbench.api import Context, Provider, Task
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import Record, save_record
-from embbench.run.evaluation import Evaluated, Planned, fit_once, plan, provider_records
+from embbench.run.evaluation import Evaluated, fit_once, provider_records
+from embbench.run.planning import Planned, plan
 from embbench.words import WordProvider
 
-Work = list[tuple[Planned, list[Planned]]]  # each provider with the tasks it still has to run
-Job = tuple[Spec, str, list[tuple[Spec, str]], str, dict[str, Any], float]  # provider, label, tasks, cache,
-# settings, seconds its fit took in its own job
+
+class ProviderWork(NamedTuple):
+    """A provider with the tasks it still has to run."""
+
+    provider: Planned[Provider]
+    tasks: list[Planned[Task]]
+
+
+Work = list[ProviderWork]
+
+
+class TaskRef(NamedTuple):
+    """A task as a worker rebuilds it: its spec, and the driver's label for it."""
+
+    spec: Spec
+    label: str
+
+
+class PairJob(NamedTuple):
+    """What a worker needs to run a provider's pairs: the arguments of ``provider_job``, in its order (Ray passes
+    the last, the fit's seconds, once the fit job has finished)."""
+
+    provider: Spec
+    label: str
+    tasks: list[TaskRef]
+    cache_dir: str
+    settings: dict[str, Any]
+    task_dirs: tuple[str, ...]
+    fit_seconds: float
+
+
+class ReadyPair(NamedTuple):
+    """A pair job whose provider is fitted: its data size when it is one of the longest, and what it embeds."""
+
+    long_bytes: int
+    key: tuple[str, str | None]
+    job: PairJob
+
+
+class FitNext(NamedTuple):
+    """The next job is a provider's fit."""
+
+    work: ProviderWork
+
+
+class PairNext(NamedTuple):
+    """The next job is a pair."""
+
+    key: tuple[str, str | None]
+    job: PairJob
 
 
 class ExecutorName(StrEnum):
@@ -53,12 +101,12 @@ _FITTED: dict[str, Provider] = {}  # this worker process's provider from its pre
 
 
 def provider_job(
-    provider: Spec, label: str, tasks: list[tuple[Spec, str]], cache_dir: str, settings: dict[str, Any],
-    fit_seconds: float = 0.0,
+    provider: Spec, label: str, tasks: list[TaskRef], cache_dir: str, settings: dict[str, Any],
+    task_dirs: tuple[str, ...] = (), fit_seconds: float = 0.0,
 ) -> Iterator[tuple[dict[str, Any], Any]]:  # fmt: skip
     """Load one fitted provider in this process and yield each task's (record as plain data, items) as it
     finishes; ``fit_seconds`` (its fit in another job of this run) is added to the record's fit time."""
-    registry = Registry.load()
+    registry = Registry.load(task_dirs=task_dirs)
     context = Context(Path(cache_dir), registry)
     (planned,), planned_tasks = plan(registry, [provider], [spec for spec, _ in tasks], context)
     planned.label = label
@@ -69,10 +117,10 @@ def provider_job(
         yield outcome.record.model_dump(mode="json"), outcome.items
 
 
-def fit_job(provider: Spec, cache_dir: str) -> float:
+def fit_job(provider: Spec, cache_dir: str, task_dirs: tuple[str, ...] = ()) -> float:
     """Fit one provider into the cache and return its seconds (a provider that fails here fails again in the job
     of each of its pairs, which records the error per pair)."""
-    registry = Registry.load()
+    registry = Registry.load(task_dirs=task_dirs)
     context = Context(Path(cache_dir), registry)
     try:
         (planned,), _ = plan(registry, [provider], [], context)
@@ -83,11 +131,11 @@ def fit_job(provider: Spec, cache_dir: str) -> float:
     return time.perf_counter() - start
 
 
-def pair_jobs(provider: Planned, tasks: list[Planned], cache_dir: Path, settings: dict[str, Any],
-              fit_seconds: float) -> list[Job]:  # fmt: skip
+def pair_jobs(work: ProviderWork, context: Context, settings: dict[str, Any], fit_seconds: float) -> list[PairJob]:
     """One job per (provider, task) pair, so a grid with a single provider still uses every worker."""
-    return [(provider.spec, provider.label, [(t.spec, t.label)], str(cache_dir), settings, fit_seconds)
-            for t in tasks]  # fmt: skip
+    task_dirs = context.registry.task_dirs if context.registry else ()
+    return [PairJob(work.provider.spec, work.provider.label, [TaskRef(t.spec, t.label)], str(context.cache_dir),
+                    settings, task_dirs, fit_seconds) for t in work.tasks]  # fmt: skip
 
 
 def start_worker(workers: int) -> None:
@@ -119,7 +167,7 @@ class LocalExecutor:
             yield from provider_records(provider, tasks, self.context, **self.settings)
 
 
-def _saving_job(results_dir: str, *job: Any) -> list[Evaluated]:
+def _saving_job(results_dir: str, job: PairJob) -> list[Evaluated]:
     """A worker process's job: save each record as it finishes (an interrupted run keeps it)."""
     saved = []
     for data, items in provider_job(*job):
@@ -132,22 +180,21 @@ def _saving_job(results_dir: str, *job: Any) -> list[Evaluated]:
 LONG_DATA_BYTES = 1 << 20  # about 10,000 sentences: minutes of a transformer on a CPU core
 
 
-def long_job_bytes(provider: Planned, task: Planned) -> int:
-    """The size of the task's data file when the pair is one of a run's longest jobs, else 0: a provider that
-    runs a model over every text (not a static vocabulary, such as a transformer) on a large file of sentences
-    or documents."""
-    path = getattr(task.obj, "path_", None)
-    if isinstance(provider.obj, WordProvider) or path is None or not path.is_file():
+def long_job_bytes(provider: Planned[Provider], task: Planned[Task]) -> int:
+    """The size of the task's data when the pair is one of a run's longest jobs, else 0: a provider that runs a
+    model over every text (not a static vocabulary, such as a transformer) on a large file of sentences or
+    documents."""
+    if isinstance(provider.obj, WordProvider):
         return 0
-    size = path.stat().st_size
+    size = task.obj.data_bytes()
     return size if size >= LONG_DATA_BYTES else 0
 
 
-def in_start_order(work: Work) -> list[tuple[Planned, list[Planned]]]:
+def in_start_order(work: Work) -> Work:
     """The providers that run a model over texts first (their fits load a model, and their longest pairs should
     start early rather than trail the run), and each provider's tasks longest first (largest data file first)."""
-    return [(provider, sorted(tasks, key=lambda task: -long_job_bytes(provider, task)))
-            for provider, tasks in sorted(work, key=lambda pair: isinstance(pair[0].obj, WordProvider))]  # fmt: skip
+    return [ProviderWork(item.provider, sorted(item.tasks, key=lambda task: -long_job_bytes(item.provider, task)))
+            for item in sorted(work, key=lambda item: isinstance(item.provider.obj, WordProvider))]  # fmt: skip
 
 
 class JobQueue:
@@ -159,24 +206,24 @@ class JobQueue:
 
     def __init__(self, work: Work) -> None:
         self.unfitted = in_start_order(work)
-        self.ready: list[tuple[int, tuple[str, str | None], Job]] = []  # (bytes if long, (provider, texts), job)
+        self.ready: list[ReadyPair] = []
 
     def __bool__(self) -> bool:
         return bool(self.unfitted or self.ready)
 
-    def add_pairs(self, provider: Planned, tasks: list[Planned], jobs: list[Job]) -> None:
+    def add_pairs(self, work: ProviderWork, jobs: list[PairJob]) -> None:
         """The pair jobs of a provider that has just been fitted."""
-        self.ready += [(long_job_bytes(provider, task), (provider.label, task.obj.embeds()), job)
-                       for task, job in zip(tasks, jobs, strict=True)]  # fmt: skip
+        self.ready += [ReadyPair(long_job_bytes(work.provider, task), (work.provider.label, task.obj.embeds()), job)
+                       for task, job in zip(work.tasks, jobs, strict=True)]  # fmt: skip
 
-    def next(self, busy: set[tuple[str, str | None]]) -> tuple[str, Any]:
-        """("fit", (provider, tasks)) or ("pair", (key, job)), given the keys of the pairs running now."""
-        free = [i for i, (_, key, _) in enumerate(self.ready) if key not in busy]
-        long = sorted((i for i in free if self.ready[i][0]), key=lambda i: -self.ready[i][0])  # largest first
+    def next(self, busy: set[tuple[str, str | None]]) -> FitNext | PairNext:
+        """The next job to hand out, given the keys of the pairs running now."""
+        free = [i for i, ready in enumerate(self.ready) if ready.key not in busy]
+        long = sorted((i for i in free if self.ready[i].long_bytes), key=lambda i: -self.ready[i].long_bytes)
         if long or not self.unfitted:
-            _, key, job = self.ready.pop((long or free or [0])[0])
-            return "pair", (key, job)
-        return "fit", self.unfitted.pop(0)
+            ready = self.ready.pop((long or free or [0])[0])
+            return PairNext(ready.key, ready.job)
+        return FitNext(self.unfitted.pop(0))
 
 
 class ProcessExecutor:
@@ -189,13 +236,12 @@ class ProcessExecutor:
 
     def run(self, work: Work) -> Iterator[Evaluated]:
         spawn = multiprocessing.get_context("spawn")
-        cache, results = self.context.cache_dir, str(self.results_dir)
         queue = JobQueue(work)
         with concurrent.futures.ProcessPoolExecutor(
             max_workers=self.jobs, mp_context=spawn, initializer=start_worker, initargs=(self.jobs,)
         ) as pool:
             try:
-                yield from self._drive(pool, queue, cache, results)
+                yield from self._drive(pool, queue)
             except BaseException:  # Ctrl-C, or the caller stopped early: stop the workers now (a record is saved
                 # only when its pair has finished, so nothing half-done is kept); there is no public way to before
                 # Python 3.14's terminate_workers
@@ -203,29 +249,26 @@ class ProcessExecutor:
                     process.terminate()
                 raise
 
-    def _drive(
-        self, pool: concurrent.futures.ProcessPoolExecutor, queue: JobQueue, cache: Path, results: str
-    ) -> Iterator[Evaluated]:
+    def _drive(self, pool: concurrent.futures.ProcessPoolExecutor, queue: JobQueue) -> Iterator[Evaluated]:
         """Hand out jobs until every one has finished, yielding each pair's records as they come back."""
-        fitting: dict[concurrent.futures.Future, tuple[Planned, list[Planned]]] = {}
+        fitting: dict[concurrent.futures.Future, ProviderWork] = {}
         pairing: dict[concurrent.futures.Future, tuple[str, str | None]] = {}
+        cache, task_dirs = str(self.context.cache_dir), self.context.registry.task_dirs if self.context.registry else ()
         while queue or fitting or pairing:
             while len(fitting) + len(pairing) < self.jobs and queue:
-                kind, what = queue.next(set(pairing.values()))
-                if kind == "fit":
-                    provider, _ = what
-                    fitting[pool.submit(fit_job, provider.spec, str(cache))] = what
+                chosen = queue.next(set(pairing.values()))
+                if isinstance(chosen, FitNext):
+                    fitting[pool.submit(fit_job, chosen.work.provider.spec, cache, task_dirs)] = chosen.work
                 else:
-                    key, job = what
-                    pairing[pool.submit(_saving_job, results, *job)] = key
+                    pairing[pool.submit(_saving_job, str(self.results_dir), chosen.job)] = chosen.key
             done, _ = concurrent.futures.wait([*fitting, *pairing], return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
                 if future in pairing:
                     del pairing[future]
                     yield from future.result()
                     continue
-                provider, tasks = fitting.pop(future)
-                queue.add_pairs(provider, tasks, pair_jobs(provider, tasks, cache, self.settings, future.result()))
+                item = fitting.pop(future)
+                queue.add_pairs(item, pair_jobs(item, self.context, self.settings, future.result()))
 
 
 class RayExecutor:
@@ -244,12 +287,13 @@ class RayExecutor:
             ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
         fit, pair = ray.remote(fit_job), ray.remote(provider_job)  # pair: a generator, streamed back record by record
         streams = []
-        for provider, tasks in in_start_order(work):
-            need = provider.obj.resources()
-            fitted = fit.options(**need).remote(provider.spec, str(self.context.cache_dir))
+        task_dirs = self.context.registry.task_dirs if self.context.registry else ()
+        for item in in_start_order(work):
+            need = item.provider.obj.resources()
+            fitted = fit.options(**need).remote(item.provider.spec, str(self.context.cache_dir), task_dirs)
             # each pair job waits for its provider's fit: Ray passes it the fit's seconds once that has finished
             streams += [pair.options(**need).remote(*job[:-1], fitted)
-                        for job in pair_jobs(provider, tasks, self.context.cache_dir, self.settings, 0.0)]  # fmt: skip
+                        for job in pair_jobs(item, self.context, self.settings, 0.0)]  # fmt: skip
         while streams:
             (ready,), streams = ray.wait(streams, num_returns=1)
             try:

@@ -10,6 +10,7 @@ from typing import Any
 
 from embbench._util.hashing import stable_hash
 from embbench.config import Spec
+from embbench.plugins import Registry
 from embbench.records.environment import differences
 from embbench.records.record import Record
 from embbench.run.evaluation import TOLERANCE
@@ -25,6 +26,7 @@ def reproduce_records(
     jobs: int = 1,
     on_start: Callable[[int], None] | None = None,
     on_record: Callable[[Record], None] | None = None,
+    registry: Registry | None = None,
 ) -> list[dict[str, Any]]:
     """Rerun the ``ok`` records (all, or ``sample`` of them) with their exact configurations in a fresh cache and
     a fresh results folder; one row per cell: both scores, the difference, the tolerance, and whether it holds."""
@@ -44,7 +46,7 @@ def reproduce_records(
     with tempfile.TemporaryDirectory(prefix="embbench-reproduce-") as scratch:
         options = RunOptions(results_dir=Path(scratch) / "results", cache_dir=cache_dir or Path(scratch) / "cache",
                              jobs=jobs, on_record=on_record)  # fmt: skip
-        new = {r.key: r for r in run_grids(grids, options=options)}
+        new = {r.key: r for r in run_grids(grids, options=options, registry=registry)}
     return [_compare(old, new.get(old.key)) for group in by_provider.values() for old in group]
 
 

@@ -12,9 +12,18 @@ from embbench.api import Context
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
-from embbench.records.record import Record, save_record
-from embbench.run.evaluation import plan, split_done
-from embbench.run.executors import Executor, ExecutorName, LocalExecutor, ProcessExecutor, RayExecutor, Work
+from embbench.records.record import Record, existing_record, save_record
+from embbench.run.evaluation import new_record
+from embbench.run.executors import (
+    Executor,
+    ExecutorName,
+    LocalExecutor,
+    ProcessExecutor,
+    ProviderWork,
+    RayExecutor,
+    Work,
+)
+from embbench.run.planning import Planned, plan
 
 DEFAULT_RESULTS = Path("results")
 
@@ -43,6 +52,25 @@ class RunOptions:
     """Told of a failure (first) that left a finished ``ok`` record (second) in place."""
     on_workers: Callable[[int], None] | None = None
     """Told how many worker processes run the pending pairs (0: this process; Ray's are its own)."""
+
+
+def split_done(
+    provider: Planned, tasks: list[Planned], results_dir: Path, rerun: bool
+) -> tuple[list[Record], list[Planned], list[tuple[Planned, str]]]:
+    """This provider's finished records that still hold (none if ``rerun``), the tasks it has to run, and why
+    each of those with an earlier record is run again."""
+    done, pending, reasons = [], [], []
+    for task in tasks:
+        record, reason = (
+            (None, None) if rerun else existing_record(results_dir, new_record(provider, task, status="ok"))
+        )
+        if record is None:
+            pending.append(task)
+            if reason:
+                reasons.append((task, reason))
+        else:
+            done.append(record)
+    return done, pending, reasons
 
 
 def _executor_name(options: RunOptions) -> ExecutorName:
@@ -125,7 +153,7 @@ def run_grids(
                 if options.on_note:
                     options.on_note(f"{provider.label} × {task.label}: {reason}")
             if pending:
-                work.append((provider, pending))
+                work.append(ProviderWork(provider, pending))
     pairs = sum(len(tasks) for _, tasks in work)
     for outcome in _executor(executor, options, context, pairs).run(work):
         kept = outcome.kept if outcome.written else save_record(outcome.record, results, outcome.items)

@@ -12,15 +12,13 @@ PHASES = ("fit", "embed", "score", "interval")
 
 def breakdown(records: Iterable[Record]) -> dict[str, list[dict[str, Any]]]:
     """Seconds per phase summed per provider (the fit counted once per provider) and per task family."""
-    from embbench.publish.board import FAMILIES
-
     providers: dict[str, dict[str, Any]] = {}
     families: dict[str, dict[str, Any]] = {}
     for record in records:
         if record.reused or not record.timings:
             continue  # a record kept from an earlier run: no time spent in this one
         for table, name in ((providers, record.provider_label),
-                            (families, FAMILIES.get(record.task_type or "", "other"))):  # fmt: skip
+                            (families, record.family or "other")):  # fmt: skip
             row = table.setdefault(name, {"name": name, "pairs": 0, **dict.fromkeys(PHASES, 0.0)})
             row["pairs"] += 1
             for phase in PHASES[1:]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -13,7 +12,7 @@ from threadpoolctl import threadpool_limits
 from embbench._util.files import iter_data_lines
 from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.tasks._wordsearch import BLOCK_ELEMENTS, cosines, unit_block
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
@@ -122,6 +121,9 @@ class Analogy(FileTask[AnalogyOptions]):
     Options: ClassVar = AnalogyOptions
 
     main_score = "3cosadd"
+    family = "analogy"
+    paired_test = "mcnemar"
+    score_column = "correct_3cosadd"
     version = 5  # 2: per-item outputs (predicted word per question and method); 3: compiled search; 4: exact
     # cosines between integer-valued vectors (binary codes): ties break by row on every machine; 5: 3CosAdd alone
     # over questions that share few words by one product per question
@@ -130,6 +132,7 @@ class Analogy(FileTask[AnalogyOptions]):
         super().__init__(options, **kwargs)
         if self.options.protocol != "gensim" and "3cosadd" not in self.options.methods:
             self.main_score = self.options.methods[0]
+        self.score_column = f"correct_{self.main_score}"
 
     def read(self, path: Path) -> None:
         self.questions_ = read_questions(path)
@@ -152,13 +155,6 @@ class Analogy(FileTask[AnalogyOptions]):
         items["loss"] = np.where(scored, 1.0 - correct[self.main_score], np.nan)
         return TaskOutput(accuracies(self.questions_, correct, scored), len(self.questions_), int(scored.sum()),
                           items=items)  # fmt: skip
-
-    def score_items(self, items: Items) -> float | None:
-        hits = items[f"correct_{self.main_score}"]
-        return float(hits.mean()) if len(hits) else None
-
-    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
-        return np.asarray(items[f"correct_{self.main_score}"], dtype=float)[resamples].mean(axis=1)
 
     def _embbench(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Question rows (-1: not covered), and per method whether each answer is right and the answer's row."""
@@ -205,7 +201,5 @@ class Analogy(FileTask[AnalogyOptions]):
 
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
+def register_tasks(register: Register) -> None:
     register(Analogy)
-    for name in ("google", "msr"):
-        register(Analogy, name=name, dataset=name)

@@ -58,9 +58,8 @@ class FileTask(Task[FileOptionsT]):
             self.path_ = dataset.local_path(context.cache_dir)
             self.sha256_ = context.fingerprint(self.path_)
             if dataset.sha256 and dataset.sha256 != self.sha256_:
-                raise EmbbenchError(
-                    f"sha256 {self.sha256_} differs from the registered {dataset.sha256}", str(self.path_)
-                )
+                raise EmbbenchError(f"the data file {self.path_.name} has sha256 {self.sha256_}, not the declared"
+                                    f" {dataset.sha256}", dataset.where("data.sha256"))  # fmt: skip
         self.read(self.path_)
 
     def read(self, path: Path) -> None:
@@ -68,6 +67,10 @@ class FileTask(Task[FileOptionsT]):
 
     def dataset_sha256(self) -> str | None:
         return getattr(self, "sha256_", None)
+
+    def data_bytes(self) -> int:
+        path = getattr(self, "path_", None)
+        return path.stat().st_size if path is not None and path.is_file() else 0
 
 
 def require_word_vectors(provider: Provider) -> WordVectors:

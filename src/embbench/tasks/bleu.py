@@ -7,7 +7,6 @@ with the held-out targets, and its signature is stored with the scores.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,7 +15,7 @@ from pydantic import Field
 
 from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.stats.bootstrap import multiplicities
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked, read_labelled
@@ -41,6 +40,7 @@ class RetrievalBleu(FileTask[BleuOptions]):
     description = "retrieval generation (nearest training source's target) scored by sacrebleu corpus BLEU"
     Options: ClassVar = BleuOptions
     main_score = "bleu"
+    family = "generation"
     version = 2  # 2: explicit coverage; per-item outputs
 
     def read(self, path: Path) -> None:
@@ -109,6 +109,5 @@ def sentence_statistics(items: Items) -> np.ndarray:
 
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
+def register_tasks(register: Register) -> None:
     register(RetrievalBleu)
-    register(RetrievalBleu, name="bbc-headlines", dataset="bbc")

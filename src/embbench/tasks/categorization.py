@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,7 +10,7 @@ from pydantic import Field
 
 from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import (
     cluster_columns,
@@ -26,8 +25,6 @@ from embbench.tasks.common import (
     sparse_when_sparse,
     unique_ids,
 )
-
-CATEGORIZATION_SETS = ("ap", "bless", "battig", "essli2008")
 
 
 class CategorizationOptions(FileTaskOptions):
@@ -50,6 +47,7 @@ class Categorization(FileTask[CategorizationOptions]):
     version = 3  # 2: mean over seeds; whole-word lookup; per-item outputs; 3: sparse vectors clustered as sparse
     Options: ClassVar = CategorizationOptions
     main_score = "purity"
+    family = "categorization"
 
     def read(self, path: Path) -> None:
         self.rows_ = read_labelled(path, ("word", "category"))
@@ -98,7 +96,5 @@ class Categorization(FileTask[CategorizationOptions]):
 
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
+def register_tasks(register: Register) -> None:
     register(Categorization)
-    for name in CATEGORIZATION_SETS:
-        register(Categorization, name=name, dataset=name)

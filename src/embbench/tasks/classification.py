@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -11,8 +10,8 @@ import numpy as np
 import scipy.sparse
 from pydantic import Field
 
-from embbench.api import Items, Provider, TaskOutput
-from embbench.hookspecs import hookimpl
+from embbench.api import Provider, TaskOutput
+from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked, single_threaded, sparse_when_sparse
 from embbench.tasks.text_tasks import check_classes, read_texts
@@ -61,6 +60,9 @@ class Classification(FileTask[ClassificationOptions]):
     description = "logistic regression on frozen embeddings, stratified k-fold, C chosen inside each fold"
     Options: ClassVar = ClassificationOptions
     main_score = "accuracy"
+    family = "classification"
+    paired_test = "mcnemar"
+    score_column = "correct"
     version = 6  # 2: explicit coverage; per-item outputs; 3: converged to tol=1e-6, sparse features kept sparse;
     # 4: a title<TAB>text file is classified by its text alone; 5: Newton's method for two classes, dense features;
     # 6: and for several classes on low-dimensional dense features
@@ -122,15 +124,7 @@ class Classification(FileTask[ClassificationOptions]):
                    "loss": (~hits).astype(float)},
         )  # fmt: skip
 
-    def score_items(self, items: Items) -> float | None:
-        return float(items["correct"].mean()) if len(items["correct"]) else None
-
-    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
-        return np.asarray(items["correct"], dtype=float)[resamples].mean(axis=1)
-
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
+def register_tasks(register: Register) -> None:
     register(Classification)
-    register(Classification, name="mr", dataset="mr")
-    register(Classification, name="bbc-classification", dataset="bbc")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -11,7 +10,7 @@ from pydantic import Field
 
 from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import SkipTask
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import (
     cluster_columns,
@@ -40,6 +39,7 @@ class Clustering(FileTask[ClusteringOptions]):
     # is clustered by its text alone
     Options: ClassVar = ClusteringOptions
     main_score = "v_measure"
+    family = "clustering"
 
     def read(self, path: Path) -> None:
         self.labels_, self.texts_ = read_texts(path)
@@ -81,6 +81,5 @@ class Clustering(FileTask[ClusteringOptions]):
 
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
+def register_tasks(register: Register) -> None:
     register(Clustering)
-    register(Clustering, name="bbc-clustering", dataset="bbc")

@@ -7,17 +7,17 @@ neutral words are the bundled professions that are not in the gender-specific li
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from embbench._util.files import read_json
-from embbench.api import Items, Provider, TaskOutput
+from embbench._util.gender_lists import BiasFile
+from embbench.api import Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_words_checked, unique_ids
 
@@ -28,27 +28,6 @@ def gender_direction(pairs: np.ndarray) -> np.ndarray:
 
     centred = (pairs - pairs.mean(axis=1, keepdims=True)).reshape(-1, pairs.shape[2])
     return PCA(n_components=1).fit(centred).components_[0]
-
-
-class GenderLists(BaseModel):
-    """Bolukbasi et al.'s lists: definitional pairs, gender-specific words, and professions (a word, or a list
-    whose first item is the word, as in the original ``professions.json``)."""
-
-    model_config = ConfigDict(extra="ignore")
-    definitional_pairs: list[tuple[str, str]]
-    specific_full: list[str] = []
-    equalize_pairs: list[tuple[str, str]] = []
-    professions: list[str | Annotated[list[Any], Field(min_length=1)]]
-
-    def profession_words(self) -> list[str]:
-        return [p if isinstance(p, str) else str(p[0]) for p in self.professions]
-
-
-class BiasFile(BaseModel):
-    """The direct-bias JSON layout: ``{"gender": {...}}``."""
-
-    model_config = ConfigDict(extra="ignore")
-    gender: GenderLists
 
 
 class DirectBiasOptions(FileTaskOptions):
@@ -62,6 +41,8 @@ class DirectBias(FileTask[DirectBiasOptions]):
     description = "Bolukbasi et al. 2016 direct gender bias of profession words (lower is less biased)"
     Options: ClassVar = DirectBiasOptions
     main_score = "direct_bias"
+    family = "bias"
+    score_column = "cosine"
     version = 2  # 2: whole-word lookup; per-item outputs
     higher_is_better = False
 
@@ -96,14 +77,7 @@ class DirectBias(FileTask[DirectBiasOptions]):
             items={"id": unique_ids(self.neutral_), "cosine": cosines, "covered": ok, "loss": cosines},
         )  # fmt: skip
 
-    def score_items(self, items: Items) -> float | None:
-        return float(items["cosine"].mean()) if len(items["cosine"]) else None
-
-    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
-        return np.asarray(items["cosine"], dtype=float)[resamples].mean(axis=1)
-
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
+def register_tasks(register: Register) -> None:
     register(DirectBias)
-    register(DirectBias, name="bolukbasi-direct-bias", dataset="bolukbasi")

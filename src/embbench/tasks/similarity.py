@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,16 +12,12 @@ from scipy import stats
 from embbench._util.files import iter_data_lines
 from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.stats.bootstrap import resampled_spearman
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
 from embbench.words import WordVectors
 
-SIMILARITY_SETS = (
-    "ws353", "ws353-sim", "ws353-rel", "simlex999", "men", "rw", "simverb3500",
-    "mturk287", "mturk771", "rg65", "mc30", "yp130", "semeval17",
-)  # fmt: skip
 GENSIM_RESTRICT_VOCAB = 300_000
 MIN_PAIRS = 3
 
@@ -96,6 +91,9 @@ class WordSimilarity(FileTask[WordTaskOptions]):
     version = 3  # 2: exact whole-word lookup before pooling; per-item outputs; 3: a constant side is skipped
     Options: ClassVar = WordTaskOptions
     main_score = "spearman"
+    family = "word similarity"
+    paired_test = "williams"
+    score_column = "cosine"
 
     def read(self, path: Path) -> None:
         self.pairs_ = read_pairs(path)
@@ -167,7 +165,5 @@ class WordSimilarity(FileTask[WordTaskOptions]):
 
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
+def register_tasks(register: Register) -> None:
     register(WordSimilarity)
-    for name in SIMILARITY_SETS:
-        register(WordSimilarity, name=name, dataset=name)

@@ -10,7 +10,6 @@ them, else ``permutations`` distinct partitions drawn uniformly (never the same 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple
@@ -21,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from embbench._util.files import read_json
 from embbench.api import Items, Provider, TaskOutput
 from embbench.errors import SkipTask
-from embbench.hookspecs import hookimpl
+from embbench.hookspecs import Register, hookimpl
 from embbench.stats.bootstrap import multiplicities
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked, embed_words_checked, unique_ids
@@ -164,6 +163,7 @@ class Weat(FileTask[WeatOptions]):
     description = "WEAT / SEAT effect sizes with permutation p-values (mean |d|, lower is less biased)"
     Options: ClassVar = WeatOptions
     main_score = "mean_abs_effect_size"
+    family = "bias"
     version = 2  # 2: whole-word lookup; per-item outputs (s(w, A, B) per target word); interval over words
     higher_is_better = False
 
@@ -261,6 +261,5 @@ class Weat(FileTask[WeatOptions]):
 
 
 @hookimpl
-def register_tasks(register: Callable[..., None]) -> None:
+def register_tasks(register: Register) -> None:
     register(Weat)
-    register(Weat, name="weat-caliskan", dataset="weat")
