@@ -18,7 +18,7 @@ def main() -> None:
 
     work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / ".work"
     words, model = glove_model()
-    lists = json.loads((Path(__file__).parents[1] / "src/embbench/data/bias/bolukbasi.json").read_text())["gender"]
+    lists = json.loads((Path(__file__).parents[1] / "tasks/bias/bolukbasi.json").read_text())["gender"]
     start = time.perf_counter()
     debiased = (
         HardDebias(criterion_name="gender", pca_args={"n_components": 10})

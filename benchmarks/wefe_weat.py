@@ -16,7 +16,7 @@ def main() -> None:
 
     work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / ".work"
     _, model = glove_model()
-    test = json.loads((Path(__file__).parents[1] / "src/embbench/data/bias/weat.json").read_text())[0]
+    test = json.loads((Path(__file__).parents[1] / "tasks/bias/weat.json").read_text())[0]
     sets = [test[k]["words"] for k in ("first_target", "second_target", "first_attribute", "second_attribute")]
     query = Query(sets[:2], sets[2:], ["Flowers", "Insects"], ["Pleasant", "Unpleasant"])
     permutations = 1000

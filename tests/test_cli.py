@@ -27,7 +27,7 @@ def test_list_tables_and_plugins() -> None:
     result = run_cli("list", "tasks")
     assert result.returncode == 0 and "simverb3500" in result.stdout
     plugins = json.loads(run_cli("plugins", "--json").stdout)
-    assert {"onehot", "pca", "glove", "similarity", "analogy", "datasets"} <= {p["name"] for p in plugins}
+    assert {"onehot", "pca", "glove", "similarity", "analogy", "cards"} <= {p["name"] for p in plugins}
     assert all(p["status"] == "ok" and p["version"] for p in plugins)
 
 

@@ -220,7 +220,7 @@ def test_every_hook_is_documented_and_exercised() -> None:
     from embbench.plugins import get_plugin_manager
 
     names = sorted(name for name in dir(hookspecs) if name.startswith("register_"))
-    assert names == ["register_datasets", "register_providers", "register_tasks"]
+    assert names == ["register_datasets", "register_providers", "register_task_cards", "register_tasks"]
     pm, _ = get_plugin_manager()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in names:

@@ -127,14 +127,28 @@ def test_download_is_checksummed(tmp_path: Path) -> None:
         fetch((tmp_path / "missing").as_uri(), tmp_path / "y.tsv", None)
 
 
-def test_bundled_datasets_match_their_manifest(registry) -> None:
+def test_bundled_datasets_match_their_cards(registry) -> None:
+    """Every dataset a bundled card declares is its file: the sha256 and the row count the card states."""
+    import bz2
+
     from embbench._util.hashing import sha256_file
 
     datasets = [entry.obj for entry in registry.datasets.values()]
     assert len(datasets) == 25  # 13 similarity, 2 analogy, 4 categorization, 3 bias, 2 classification, 1 corpus
     for dataset in datasets:
         assert sha256_file(dataset.path) == dataset.sha256, dataset.name
-        assert dataset.licence and dataset.citation and dataset.source
+        assert dataset.licence and dataset.citation and dataset.source and dataset.card.is_file()
+        if dataset.path.suffix == ".json":
+            rows = json.loads(dataset.path.read_text())
+            rows = len(rows) if isinstance(rows, list | dict) and "gender" not in rows else None  # named sets, or tests
+        else:
+            opener = bz2.open if dataset.path.suffix == ".bz2" else open
+            with opener(dataset.path, "rt", encoding="utf-8") as handle:
+                text = handle.read()
+            lines = [line for line in text.splitlines() if line.strip()]
+            header = dataset.path.suffix == ".tsv"
+            rows = sum(not line.startswith(":") for line in lines) - header
+        assert rows == dataset.rows, dataset.name
 
 
 def test_records_are_valid_json_with_provenance(tmp_path: Path, registry, cache_dir) -> None:
@@ -148,7 +162,6 @@ def test_records_are_valid_json_with_provenance(tmp_path: Path, registry, cache_
     "suite",
     [
         *sorted((Path(__file__).parents[1] / "suites").glob("*.toml")),
-        Path(__file__).parents[1] / "src/embbench/suites/default.toml",
     ],
     ids=lambda p: p.name,
 )
@@ -169,7 +182,7 @@ def test_the_committed_default_board_is_current(registry, context) -> None:
     from embbench.run.runner import split_done
 
     board = Path(__file__).parents[1] / "leaderboards/default"
-    suite = load_suite(Path(__file__).parents[1] / "src/embbench/suites/default.toml")
+    suite = load_suite(Path(__file__).parents[1] / "suites/default.toml")
     providers, tasks = plan(registry, suite.providers, suite.tasks, context)
     stale = {}
     for provider in providers:

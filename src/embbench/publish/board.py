@@ -227,8 +227,11 @@ def build_board(
 
 
 def _family(record: Record, task: Task | None) -> str:
-    """The task's family: as recorded, else as the installed task declares it, else ``other``."""
-    return record.family or (task.family if task is not None else "other")
+    """The task's family: as recorded, else as the installed task declares it; a record of neither (written
+    before families were recorded, its task not installed) is ``bias`` when lower is better, else ``other``."""
+    if record.family or task is not None:
+        return record.family or task.family
+    return "other" if record.higher_is_better else "bias"
 
 
 def family_place(family: str) -> tuple[int, str]:
