@@ -124,7 +124,7 @@ def default_suite(folder: Path, cache: Path, rerun: bool) -> dict:
     import sys
 
     from embbench.records.record import load_records
-    from embbench.run.timings import breakdown
+    from embbench.running.timings import breakdown
 
     command = [str(Path(sys.executable).with_name("embbench")), "run", "--cache", str(cache)]
     subprocess.run(command + (["--rerun"] if rerun else []), check=True, cwd=folder,

@@ -100,7 +100,7 @@ def test_a_worker_keeps_its_last_provider_for_the_next_job(monkeypatch, cache_di
     """A worker process fits (loads) a provider once for consecutive jobs of it, a fit job's included; a job of
     another provider takes its place; the records are those of a fresh load."""
     from embbench.providers.glove import Glove
-    from embbench.run import executors
+    from embbench.running import executors
 
     loads: list[str] = []
     fit = Glove.fit
@@ -134,8 +134,8 @@ def test_tasks_say_which_texts_they_embed(registry, context) -> None:
 def test_the_longest_pairs_go_first_then_fits_then_the_rest(registry, context) -> None:
     """A model provider's document pairs start as soon as it is fitted, before other providers' fits, so they do
     not trail the run; its pairs that embed the same texts do not run at once while other work waits."""
-    from embbench.run.executors import FitNext, JobQueue, PairNext, ProviderWork
-    from embbench.run.planning import Planned
+    from embbench.running.executors import FitNext, JobQueue, PairNext, ProviderWork
+    from embbench.running.planning import Planned
 
     def planned(spec: str, make) -> Planned:
         return Planned(spec, make(spec), label=spec)

@@ -22,7 +22,7 @@ from embbench.plugins import Registry
 from embbench.publish.board import build_board
 from embbench.records.items import read_items
 from embbench.records.record import load_records
-from embbench.run.planning import Planned, assign_labels, plan
+from embbench.running.planning import Planned, assign_labels, plan
 from embbench.stats.bootstrap import bootstrap_ci
 from embbench.tasks.common import embed_checked
 from embbench.tasks.similarity import WordSimilarity
@@ -306,7 +306,7 @@ def test_reproduce_reruns_a_board_and_flags_what_differs(tmp_path, registry, cac
 
 def test_reproduce_reruns_exactly_the_published_pairs_on_worker_processes(tmp_path, registry, cache_dir) -> None:
     """Providers with different task lists are rerun together (jobs=2), each on its own published tasks only."""
-    from embbench.run.reproduce import reproduce_records
+    from embbench.running.reproduce import reproduce_records
 
     results = tmp_path / "board"
     run(["glove"], ["mc30", "rg65"], results, registry=registry, cache_dir=cache_dir)

@@ -167,7 +167,7 @@ def test_records_are_valid_json_with_provenance(tmp_path: Path, registry, cache_
 )
 def test_every_suite_file_is_valid(suite: Path, registry, context) -> None:
     from embbench.config import load_suite
-    from embbench.run.runner import plan
+    from embbench.running.runner import plan
 
     loaded = load_suite(suite)
     providers, tasks = plan(registry, loaded.providers, loaded.tasks, context)
@@ -178,8 +178,8 @@ def test_the_committed_default_board_is_current(registry, context) -> None:
     """Every pair of the default suite has a record in leaderboards/default/records that a plain rerun would keep
     (no task or provider version, dataset or input changed since), made with the versions constraints.txt pins."""
     from embbench.config import load_suite
-    from embbench.run.planning import plan
-    from embbench.run.runner import split_done
+    from embbench.running.planning import plan
+    from embbench.running.runner import split_done
 
     board = Path(__file__).parents[1] / "leaderboards/default"
     suite = load_suite(Path(__file__).parents[1] / "suites/default.toml")

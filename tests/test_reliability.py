@@ -186,7 +186,7 @@ def test_a_damaged_vector_cache_is_reported_and_rebuilt(tmp_path, caplog) -> Non
 
 
 def test_a_damaged_embedding_cache_entry_is_recomputed(tmp_path, registry, caplog) -> None:
-    from embbench.run.embedding_cache import CachingProvider
+    from embbench.running.embedding_cache import CachingProvider
 
     glove = Context(tmp_path, registry).make_provider("glove")
     cached = CachingProvider(glove, tmp_path / "emb")
@@ -242,7 +242,7 @@ class SlowCountingProvider(Provider):
 
 
 def _embed(folder: str, log: str) -> float:
-    from embbench.run.embedding_cache import CachingProvider
+    from embbench.running.embedding_cache import CachingProvider
 
     return float(
         CachingProvider(SlowCountingProvider(Path(log)), Path(folder)).embed([f"t{i}" for i in range(100)]).sum()

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,11 +18,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from embbench._util.bundled import bundled_dir
-from embbench.config import Suite, load_suite, parse_spec
 from embbench.errors import ConfigErrors, EmbbenchError, log
-from embbench.plugins import Registry
-from embbench.records.record import MIN_COVERAGE, Record, load_records, read_record
-from embbench.run.executors import ExecutorName
+from embbench.records import MIN_COVERAGE
+from embbench.running import ExecutorName
+
+if TYPE_CHECKING:
+    from embbench.config import Suite
+    from embbench.plugins import Registry
+    from embbench.records.record import Record
 
 app = typer.Typer(
     add_completion=False,
@@ -93,12 +96,16 @@ def list_command(
     tasks_dir: TasksDirs = None,
 ) -> None:
     """List registered providers, tasks (task types, and the named tasks of the task cards) or datasets."""
+    from embbench.plugins import Registry
+
     _emit(_describe(kind, Registry.load(task_dirs=tasks_dir or [])), as_json, kind.value)
 
 
 @app.command()
 def plugins(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Installed plugins with their versions, and any that failed to load with the error."""
+    from embbench.plugins import Registry
+
     registry = Registry.load()
     rows = [
         {"name": p.name, "distribution": p.distribution, "version": p.version, "status": "error" if p.error else "ok",
@@ -141,6 +148,8 @@ def resolve_run(
 ) -> RunPlan:  # fmt: skip
     """The suite file and the -p/-t specs together; with none of them, the built-in default suite into the default
     board (records kept elsewhere get a board only when asked)."""
+    from embbench.config import Suite, load_suite, parse_spec
+
     default = not (provider or task or suite)
     plan = load_suite(suite or DEFAULT_SUITE) if (suite or default) else Suite([], [])
     plan.providers += [parse_spec(p, f"-p {p}") for p in provider or []]
@@ -165,7 +174,7 @@ class RunReport:
 
     def options(self, **settings: Any) -> Any:
         """``RunOptions`` with ``settings`` and this report's callbacks."""
-        from embbench.run.runner import RunOptions
+        from embbench.running.runner import RunOptions
 
         return RunOptions(
             **settings, on_start=lambda n: self.progress.update(self.bar, total=n), on_record=self.advance,
@@ -201,7 +210,7 @@ def print_summary(records: list[Record], report: RunReport, results: Path, secon
 
 def print_profile(records: list[Record]) -> None:
     """Where this run's time went, per provider and per task family."""
-    from embbench.run.timings import breakdown
+    from embbench.running.timings import breakdown
 
     titles = {"providers": "seconds per provider (this run)", "families": "seconds per task family (this run)"}
     tables = breakdown(records)
@@ -248,8 +257,10 @@ def run_command(
     A pair whose record still holds is skipped; one whose inputs, dataset or code version changed is redone,
     and the reason is printed. A failure never replaces a finished ok record.
     """
+    from embbench.plugins import Registry
     from embbench.publish.writers import write_leaderboard
-    from embbench.run.runner import run
+    from embbench.records.record import load_records
+    from embbench.running.runner import run
 
     plan = resolve_run(provider, task, suite, results, leaderboard)
     for path, option in ((plan.results, "--results"), (plan.leaderboard, "--leaderboard"), (cache, "--cache")):
@@ -286,6 +297,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """A record: scores, interval, coverage, identity, environment and timings, and its hardest and easiest items."""
+    from embbench.records.record import read_record
     from embbench.records.view import record_view
 
     view = record_view(read_record(record), top)
@@ -311,7 +323,9 @@ def reproduce(
 ) -> None:
     """Rerun a board's ok records from scratch and report, per cell, whether it reproduces within its tolerance,
     with the environment differences where it does not. Exits 1 when a cell does not reproduce."""
-    from embbench.run.reproduce import reproduce_records
+    from embbench.plugins import Registry
+    from embbench.records.record import load_records
+    from embbench.running.reproduce import reproduce_records
 
     with _progress() as progress:
         bar = progress.add_task("reproducing", total=None)
@@ -348,7 +362,9 @@ def leaderboard_command(
 ) -> None:
     """Publish a leaderboard: family means, Borda count, mean rank with its 95% rank interval, the bias rank
     apart, intervals, paired tests against each task's best, a common-items view, and an interactive page."""
+    from embbench.plugins import Registry
     from embbench.publish.writers import write_leaderboard
+    from embbench.records.record import load_records
 
     check_folder(out_dir, "--out")
     records = [record for folder in results or [Path("results")] for record in load_records(folder)]
@@ -379,8 +395,10 @@ def compare(
 ) -> None:
     """Per task: the delta of NEW against BASE on the items both scored, its 95% interval, the paired one-sided
     p that NEW is worse (Holm over tasks) and a regression flag."""
+    from embbench.plugins import Registry
     from embbench.publish.compare import compare as compare_records
     from embbench.publish.compare import to_markdown
+    from embbench.records.record import load_records
 
     if (new is None) == (providers is None):
         raise EmbbenchError("give two results folders (BASE NEW), or one folder and --providers A B", "compare")

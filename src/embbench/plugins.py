@@ -46,8 +46,23 @@ class Entry:
 
 
 def _plugin_info(ep: metadata.EntryPoint, error: str | None = None) -> PluginInfo:
-    dist = ep.dist
-    return PluginInfo(ep.name, dist.name if dist else "?", dist.version if dist else "?", error)
+    name, version = _distribution(ep.dist)
+    return PluginInfo(ep.name, name, version, error)
+
+
+_DISTRIBUTIONS: dict[str, tuple[str, str]] = {}
+
+
+def _distribution(dist: metadata.Distribution | None) -> tuple[str, str]:
+    """A distribution's name and version, its metadata parsed once per process (for each of its entry points,
+    ``dist.name`` would parse the whole file again, a long README included)."""
+    if dist is None:
+        return "?", "?"
+    key = str(getattr(dist, "_path", id(dist)))
+    if key not in _DISTRIBUTIONS:
+        meta = dist.metadata
+        _DISTRIBUTIONS[key] = (meta["Name"], meta["Version"])
+    return _DISTRIBUTIONS[key]
 
 
 def load_plugins(pm: pluggy.PluginManager, *, blocked: Iterable[str] = ()) -> list[PluginInfo]:

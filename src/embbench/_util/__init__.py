@@ -1,1 +1,1 @@
-"""_util"""
+"""Private helpers: atomic writes, files and downloads, content hashes, bundled folders."""

@@ -1,0 +1,1 @@
+"""Built-in providers, registered through the same entry points as third-party plugins."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import scipy.sparse
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 
 def cooccurrence(
@@ -19,6 +21,8 @@ def cooccurrence(
 
     ``count`` adds 1 per pair; ``harmonic`` adds 1/distance, as GloVe does (Pennington et al. 2014).
     """
+    import scipy.sparse
+
     sentence = np.zeros(len(ids), dtype=np.int64)
     sentence[starts[1:]] = 1
     sentence = np.cumsum(sentence)
@@ -37,6 +41,8 @@ def cooccurrence(
 
 def ppmi(counts: scipy.sparse.csr_matrix, cds: float = 0.75) -> scipy.sparse.csr_matrix:
     """Positive PMI with context-distribution smoothing (Levy, Goldberg & Dagan 2015)."""
+    import scipy.sparse
+
     word = np.asarray(counts.sum(axis=1)).ravel()
     context = np.asarray(counts.sum(axis=0)).ravel() ** cds
     coo = counts.tocoo()

@@ -11,10 +11,14 @@ entries are gathered into their shuffled order first, so the compiled loop reads
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse
 
 from embbench.providers._glove_kernel import glove_epoch
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 BATCH = 65536
 ENTRIES_PER_WORD = 2  # batches hold at most this many entries per vocabulary word, so few rows repeat within one

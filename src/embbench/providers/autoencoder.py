@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-import scipy.sparse
 from pydantic import Field
 
 from embbench.api import Context
@@ -21,6 +20,9 @@ from embbench.providers._training import (
     provider_vocabulary,
 )
 from embbench.words import WordOptions
+
+if TYPE_CHECKING:
+    pass
 
 DECODER_FILE = "decoder.pt"
 
@@ -127,6 +129,8 @@ class Autoencoder(CorpusOrBase[AutoencoderOptions]):
 
 
 def _dense(inputs: Any, rows: np.ndarray) -> np.ndarray:
+    import scipy.sparse
+
     block = inputs[rows]
     return np.asarray(block.toarray() if scipy.sparse.issparse(block) else block, dtype=np.float32)
 

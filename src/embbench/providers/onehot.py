@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-import scipy.sparse
 from pydantic import Field
 
 from embbench.api import Context
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._training import corpus_inputs, corpus_provenance, provider_corpus, provider_vocabulary
 from embbench.words import WordOptions, WordProvider, WordVectors
+
+if TYPE_CHECKING:
+    pass
 
 
 class OneHotOptions(WordOptions):
@@ -31,6 +33,8 @@ class OneHot(WordProvider[OneHotOptions]):
         return corpus_inputs(self, context)
 
     def fit(self, context: Context) -> OneHot:
+        import scipy.sparse
+
         corpus = provider_corpus(self)
         words = provider_vocabulary(self, corpus)
         self.vectors_ = WordVectors(words, scipy.sparse.identity(len(words), dtype=np.float32, format="csr"))

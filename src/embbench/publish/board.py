@@ -19,8 +19,9 @@ from embbench.api import FAMILIES, Items, Task
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
+from embbench.records import MIN_COVERAGE
 from embbench.records.items import read_items, readable_columns, scored_rows, take
-from embbench.records.record import MIN_COVERAGE, Record
+from embbench.records.record import Record
 from embbench.stats.significance import holm, mcnemar_exact, paired_bootstrap, resampled, spearman_williams
 
 ALPHA = 0.05

@@ -17,7 +17,8 @@ from embbench._util.atomic import atomic_write
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.publish.board import Board, Cell, build_board, well_covered
-from embbench.records.record import MIN_COVERAGE, Record
+from embbench.records import MIN_COVERAGE
+from embbench.records.record import Record
 
 FORMATS = ("md", "csv", "json", "html", "latex")
 SUFFIX = {"md": "md", "csv": "csv", "json": "json", "html": "html", "latex": "tex"}

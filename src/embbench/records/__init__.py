@@ -1,1 +1,3 @@
-"""records"""
+"""Records: one per (provider, task) pair, its per-item outputs, the environment, and viewing one."""
+
+MIN_COVERAGE = 0.9  # leaderboards mark a score that covers fewer of its task's items than this

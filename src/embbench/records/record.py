@@ -23,7 +23,6 @@ from embbench.records.items import parquet_bytes
 Status = Literal["ok", "skipped", "error"]
 SCHEMA_VERSION = 2  # 2: versions, provider inputs, environment, per-item outputs
 ITEMS_SUFFIX = ".items.parquet"
-MIN_COVERAGE = 0.9  # leaderboards mark a score that covers fewer of its task's items than this
 
 
 def record_key(provider: str, provider_config: dict[str, Any], task: str, task_config: dict[str, Any]) -> str:

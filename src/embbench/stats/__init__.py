@@ -1,1 +1,1 @@
-"""stats"""
+"""Statistics: bootstrap intervals and their compiled kernels, paired significance tests."""

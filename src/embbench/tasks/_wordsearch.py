@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 BLOCK_ELEMENTS = 1 << 22  # floats in one (queries x vocabulary block) matrix of cosines: 16 MiB
 
@@ -13,6 +17,8 @@ def scale_rows(
     block: np.ndarray | scipy.sparse.csr_matrix, factors: np.ndarray
 ) -> np.ndarray | scipy.sparse.csr_matrix:
     """Each row of ``block`` times its factor (dense or sparse)."""
+    import scipy.sparse
+
     if scipy.sparse.issparse(block):
         return scipy.sparse.diags(factors) @ block
     return np.asarray(block, dtype=np.float32) * factors[:, None]
@@ -20,6 +26,8 @@ def scale_rows(
 
 def products(queries: np.ndarray, block: np.ndarray | scipy.sparse.csr_matrix) -> np.ndarray:
     """``queries @ block.T`` as a C-contiguous float32 (queries x block) array, for dense or sparse blocks."""
+    import scipy.sparse
+
     if scipy.sparse.issparse(block):
         return np.ascontiguousarray((block @ queries.T).T, dtype=np.float32)
     return queries @ np.asarray(block, dtype=np.float32).T
@@ -38,6 +46,8 @@ def unit_block(block: np.ndarray | scipy.sparse.csr_matrix, norms: np.ndarray) -
 def exact_products(words: np.ndarray, block: np.ndarray | scipy.sparse.csr_matrix) -> bool:
     """Whether every product of a word row and a block row is an exact float32 integer: both integer-valued
     (binary codes, counts) and small enough that no partial sum reaches 2**24."""
+    import scipy.sparse
+
     values = block.data if scipy.sparse.issparse(block) else np.asarray(block)
     if not (values.size and words.size and np.array_equal(values, np.round(values))):
         return False

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import scipy.sparse
 from pydantic import Field
 
 from embbench.api import Provider, TaskOutput
@@ -15,6 +14,9 @@ from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked, single_threaded, sparse_when_sparse
 from embbench.tasks.text_tasks import check_classes, read_texts
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 
 class ClassificationOptions(FileTaskOptions):
@@ -38,6 +40,8 @@ def solver_for(features: np.ndarray | scipy.sparse.csr_matrix, labels: np.ndarra
     """Newton's method with a Cholesky solve for dense features of moderate dimension (two classes) or of low
     dimension (several classes): a few steps reach the optimum where lbfgs takes hundreds of iterations on
     ill-conditioned embeddings (same optimum, up to the tolerance); lbfgs otherwise (sparse bags of words too)."""
+    import scipy.sparse
+
     if scipy.sparse.issparse(features):
         return "lbfgs"
     classes, dim = len(np.unique(labels)), features.shape[1]
@@ -75,6 +79,7 @@ class Classification(FileTask[ClassificationOptions]):
         self, features: np.ndarray | scipy.sparse.csr_matrix, labels: np.ndarray, solver: str
     ) -> tuple[Any, float]:
         """Fit on one training fold, choosing C by an inner stratified CV of that fold only."""
+        import scipy.sparse
         from sklearn.linear_model import LogisticRegressionCV
         from sklearn.model_selection import StratifiedKFold
         from sklearn.pipeline import make_pipeline
@@ -92,6 +97,7 @@ class Classification(FileTask[ClassificationOptions]):
         return pipeline, float(np.atleast_1d(model.C_)[0])
 
     def evaluate(self, provider: Provider) -> TaskOutput:
+        import scipy.sparse
         from sklearn import metrics
         from sklearn.model_selection import StratifiedKFold
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse
 
 from embbench._util.files import iter_data_lines
 from embbench.api import Embedded, Provider
 from embbench.errors import EmbbenchError
 from embbench.stats.bootstrap import multiplicities
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 
 def read_labelled(path: Path, *layouts: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -83,6 +85,8 @@ SPARSE_BELOW = 0.1
 def sparse_when_sparse(vectors: np.ndarray) -> np.ndarray | scipy.sparse.csr_matrix:
     """``vectors`` as CSR when most of its values are zero (scikit-learn then works on the nonzeros only), else as
     they are."""
+    import scipy.sparse
+
     if vectors.size and np.count_nonzero(vectors) < SPARSE_BELOW * vectors.size:
         return scipy.sparse.csr_matrix(vectors)
     return vectors
@@ -98,6 +102,8 @@ def single_threaded() -> Any:
 def contingency_tables(labels: np.ndarray, clusters: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
     """(resamples x classes x clusters) counts of items, weighting the items by each column of ``counts`` (the
     ``multiplicities`` of a chunk of resamples; every item once when None). Labels and clusters may be any values."""
+    import scipy.sparse
+
     _, label_codes = np.unique(labels, return_inverse=True)
     _, cluster_codes = np.unique(clusters, return_inverse=True)
     n_labels, n_clusters = int(label_codes.max(initial=-1)) + 1, int(cluster_codes.max(initial=-1)) + 1

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats
 
 from embbench._util.files import iter_data_lines
 from embbench.api import Items, Provider, TaskOutput
@@ -47,6 +46,8 @@ def read_pairs(path: Path) -> list[tuple[str, str, float]]:
 
 def correlations(gold: list[float], predicted: list[float]) -> dict[str, float | None]:
     """Spearman and Pearson; None when undefined (fewer than two pairs, or a constant side)."""
+    from scipy import stats
+
     if len(gold) < 2 or len(set(predicted)) < 2 or len(set(gold)) < 2:
         return {"spearman": None, "pearson": None}
     return {
@@ -57,6 +58,8 @@ def correlations(gold: list[float], predicted: list[float]) -> dict[str, float |
 
 def rank_gap(gold: np.ndarray, predicted: np.ndarray, covered: np.ndarray) -> np.ndarray:
     """|rank of the human score - rank of the cosine| / number of covered pairs (NaN where not covered)."""
+    from scipy import stats
+
     gap = np.full(len(gold), np.nan)
     if covered.any():
         ranks = stats.rankdata(gold[covered]) - stats.rankdata(predicted[covered])

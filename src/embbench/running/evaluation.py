@@ -16,8 +16,8 @@ from embbench.errors import EmbbenchError, SkipTask
 from embbench.records.environment import environment
 from embbench.records.items import scored_rows, take
 from embbench.records.record import SCHEMA_VERSION, Record, record_key
-from embbench.run.embedding_cache import CachingProvider
-from embbench.run.planning import Planned
+from embbench.running.embedding_cache import CachingProvider
+from embbench.running.planning import Planned
 from embbench.stats.bootstrap import vectorised_ci
 
 TOLERANCE = 1e-4

@@ -13,8 +13,8 @@ from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import Record, existing_record, save_record
-from embbench.run.evaluation import new_record
-from embbench.run.executors import (
+from embbench.running.evaluation import new_record
+from embbench.running.executors import (
     Executor,
     ExecutorName,
     LocalExecutor,
@@ -23,7 +23,7 @@ from embbench.run.executors import (
     RayExecutor,
     Work,
 )
-from embbench.run.planning import Planned, plan
+from embbench.running.planning import Planned, plan
 
 DEFAULT_RESULTS = Path("results")
 

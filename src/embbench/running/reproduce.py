@@ -13,8 +13,8 @@ from embbench.config import Spec
 from embbench.plugins import Registry
 from embbench.records.environment import differences
 from embbench.records.record import Record
-from embbench.run.evaluation import TOLERANCE
-from embbench.run.runner import RunOptions, run_grids
+from embbench.running.evaluation import TOLERANCE
+from embbench.running.runner import RunOptions, run_grids
 
 
 def reproduce_records(

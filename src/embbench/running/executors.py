@@ -18,7 +18,6 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -27,8 +26,8 @@ from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import Record, save_record
-from embbench.run.evaluation import Evaluated, fit_once, provider_records
-from embbench.run.planning import Planned, plan
+from embbench.running.evaluation import Evaluated, fit_once, provider_records
+from embbench.running.planning import Planned, plan
 from embbench.words import WordProvider
 
 
@@ -81,14 +80,6 @@ class PairNext(NamedTuple):
 
     key: tuple[str, str | None]
     job: PairJob
-
-
-class ExecutorName(StrEnum):
-    """The executors ``--executor`` chooses from."""
-
-    local = "local"
-    process = "process"
-    ray = "ray"
 
 
 class Executor(Protocol):
