@@ -14,6 +14,7 @@ from embbench.tasks.similarity import read_pairs
 
 SIMILARITY_SETS = sorted(p.stem for p in (Path(__file__).parents[1] / "tasks" / "word-similarity").glob("*.toml"))
 
+
 def three_column_copy(registry, name: str, tmp_path: Path) -> Path:
     """gensim reads exactly word1<TAB>word2<TAB>score; simverb3500's extra column would make it skip every row."""
     pairs = read_pairs(registry.dataset(name).path)

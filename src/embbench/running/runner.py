@@ -13,10 +13,10 @@ from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import Record, existing_record, save_record
+from embbench.running import ExecutorName
 from embbench.running.evaluation import new_record
 from embbench.running.executors import (
     Executor,
-    ExecutorName,
     LocalExecutor,
     ProcessExecutor,
     ProviderWork,
