@@ -191,6 +191,12 @@ class Registry:
             if card.type not in types:
                 raise EmbbenchError(f"unknown task type '{card.type}'{did_you_mean(card.type, types)}",
                                     card.where("type"))  # fmt: skip
+            fields = types[card.type].obj.Options.model_fields
+            for key in card.options:
+                if key not in fields:
+                    close = did_you_mean(key, fields)
+                    raise EmbbenchError(f"unknown option '{key}' for task type '{card.type}'{close}",
+                                        card.where(f"options.{key}"))  # fmt: skip
             task_entry = Entry(card.name, types[card.type].obj, card.task_options(), origin, card)
         dataset = card.dataset
         if dataset is not None:
