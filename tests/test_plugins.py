@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -164,6 +165,31 @@ def test_conformance_catches_defects(registry, cache_dir) -> None:
         check_provider(Float64(), cache_dir)
 
 
+def test_parametrize_with_checks_marks_the_expected_failures(cache_dir) -> None:
+    """As scikit-learn's: a check named by ``expected_failed_checks`` is a strict xfail with its reason (the check
+    does fail), and every other check is a plain test."""
+    from embbench.testing import parametrize_with_checks
+
+    class Float64(Provider):
+        name = "float64"
+
+        def embed(self, texts):
+            return np.ones((len(texts), 3))
+
+    mark = parametrize_with_checks(providers=[Float64()],
+                                   expected_failed_checks=lambda obj: {"check_embed": "returns float64"})  # fmt: skip
+    params = {param.id: param for param in mark.args[1]}
+    assert set(params) == {f"float64-{name}" for name in ("check_options", "check_inputs", "check_embed",
+                                                          "check_coverage", "check_word_vectors",
+                                                          "check_provenance")}  # fmt: skip
+    (xfail,) = params["float64-check_embed"].marks
+    assert xfail.name == "xfail" and xfail.kwargs == {"reason": "returns float64", "strict": True}
+    assert all(not p.marks for name, p in params.items() if name != "float64-check_embed")
+    obj, check = params["float64-check_embed"].values
+    with pytest.raises(AssertionError, match="float32"):
+        check(obj, cache_dir)
+
+
 @pytest.mark.slow
 def test_example_plugin_installs_and_runs(tmp_path: Path) -> None:
     target = tmp_path / "site"
@@ -211,6 +237,13 @@ def test_example_plugin_installs_and_runs(tmp_path: Path) -> None:
     }
     # GloVe picks the odd one out about twice as often as chance (0.25)
     assert records["glove", "odd-one-out-google"]["scores"]["accuracy"] > 0.4
+    assert records["glove", "odd-one-out-google"]["family"] == "odd one out"  # declared by the plugin's task card
+    assert records["glove", "odd-one-out-google"]["ci95"] is not None  # from its score_column alone
+    # the plugin's own tests: embbench.testing.parametrize_with_checks, one test per check
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            str(ROOT / "plugins" / "embbench-example" / "tests")], capture_output=True, text=True,
+                           env={**os.environ, **env}, cwd=tmp_path)  # fmt: skip
+    assert tests.returncode == 0 and "9 passed" in tests.stdout, tests.stdout + tests.stderr
 
 
 def test_every_hook_is_documented_and_exercised() -> None:
@@ -222,11 +255,16 @@ def test_every_hook_is_documented_and_exercised() -> None:
     names = sorted(name for name in dir(hookspecs) if name.startswith("register_"))
     assert names == ["register_datasets", "register_providers", "register_task_cards", "register_tasks"]
     pm, _ = get_plugin_manager()
+    sys.path.insert(0, str(ROOT / "plugins" / "embbench-example" / "src"))  # the repository's example plugin
+    try:
+        pm.register(importlib.import_module("embbench_example"), name="example")
+    finally:
+        sys.path.pop(0)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in names:
         doc = getattr(hookspecs, name).__doc__ or ""
         assert "Parameters:" in doc and "register:" in doc and "Example::" in doc and "@hookimpl" in doc, name
-        assert getattr(pm.hook, name).get_hookimpls(), f"no plugin implements {name}"
+        assert getattr(pm.hook, name).get_hookimpls(), f"neither a built-in nor the example implements {name}"
         assert name in readme, f"{name} is not described in the README"
 
 

@@ -1,8 +1,10 @@
-from embbench.plugins import Registry
-from embbench.testing import check_provider, check_task
+from embbench import Registry
+from embbench.testing import parametrize_with_checks
+
+REGISTRY = Registry.load()
+PROVIDER = REGISTRY.make_provider("char-ngram")
 
 
-def test_conformance(tmp_path):
-    registry = Registry.load()
-    provider = check_provider(registry.make_provider("char-ngram"), cache_dir=tmp_path)
-    check_task(registry.make_task("odd-one-out-google"), provider, cache_dir=tmp_path)
+@parametrize_with_checks(providers=[PROVIDER], tasks=[(REGISTRY.make_task("odd-one-out-google"), PROVIDER)])
+def test_conformance(obj, check, tmp_path):
+    check(obj, tmp_path)

@@ -16,7 +16,6 @@ from embbench import (
     EmbbenchError,
     FileTask,
     FileTaskOptions,
-    Items,
     Options,
     Provider,
     Register,
@@ -72,6 +71,9 @@ class OddOneOut(FileTask[FileTaskOptions]):
     description = "odd one out among four words (accuracy)"
     Options: ClassVar = FileTaskOptions
     main_score = "accuracy"
+    family = "odd one out"  # its own column group on a board
+    paired_test = "mcnemar"  # on the boolean score column
+    score_column = "correct"  # the score is its mean: the bootstrap interval and the board need nothing more
 
     def read(self, path: Path) -> None:
         self.items_: list[list[str]] = []
@@ -100,9 +102,6 @@ class OddOneOut(FileTask[FileTaskOptions]):
         accuracy = float(correct[scored].mean()) if scored.any() else None
         return TaskOutput({"accuracy": accuracy}, n_items=len(self.items_), n_scored=int(scored.sum()), items=items)
 
-    def score_items(self, items: Items) -> float | None:
-        return float(items["correct"].mean()) if len(items["correct"]) else None
-
 
 @hookimpl
 def register_providers(register: Register) -> None:
@@ -118,5 +117,9 @@ def register_datasets(register: Register) -> None:
 
 @hookimpl
 def register_tasks(register: Register) -> None:
-    register(OddOneOut)  # "odd-one-out": dataset=NAME or path=FILE
-    register(OddOneOut, name="odd-one-out-google", dataset="odd-one-out")
+    register(OddOneOut)  # the type "odd-one-out": dataset=NAME or path=FILE
+
+
+@hookimpl
+def register_task_cards(register: Register) -> None:
+    register(Path(str(resources.files("embbench_example") / "tasks")))  # the named task odd-one-out-google
