@@ -8,6 +8,19 @@ from pathlib import Path
 import numpy as np
 
 
+def command_seconds(command: list[str], runs: int = 7) -> float:
+    """The median wall time of a command, started afresh each time (its output discarded)."""
+    import statistics
+    import subprocess
+
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def glove_vectors():
     from embbench.providers.glove import glove_6b_50d
 

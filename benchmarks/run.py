@@ -1,7 +1,7 @@
 """Side-by-side benchmarks: embbench against the tool a user would otherwise use, in one run on one machine.
 
-    python benchmarks/run.py [--only load,analogy,similarity,interval,classification,weat,debias,suite,board,scale]
-                              [--work DIR]
+    python benchmarks/run.py [--only startup,load,analogy,similarity,interval,classification,weat,debias,suite,
+                                     board,scale] [--work DIR]
 
 Each operation runs in a fresh process (time and peak memory are its own); results are printed as a
 markdown table and written to benchmarks/results.md, which the README quotes; the cold default suite's time
@@ -27,9 +27,8 @@ import cases
 from measure import measure
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "src" / "embbench" / "data"
-SIMILARITY = ("ws353", "ws353-sim", "ws353-rel", "simlex999", "men", "rw", "simverb3500", "mturk287", "mturk771",
-              "rg65", "mc30", "yp130", "semeval17")  # fmt: skip
+DATA = ROOT / "tasks"
+SIMILARITY = tuple(sorted(p.stem for p in (DATA / "word-similarity").glob("*.toml")))
 ROWS: list[str] = []
 PROFILE = ROOT / "benchmarks" / "suite-profile.md"
 HEADER = ["| operation | embbench | alternative | ratio | notes |", "|---|---:|---:|---:|---|"]
@@ -214,7 +213,16 @@ def bench_scale(work: Path) -> None:
         f"analogy {result['analogy_seconds']:.0f} s")  # fmt: skip
 
 
-BENCHES = {"load": bench_load, "analogy": bench_analogy, "similarity": bench_similarity, "interval": bench_interval,
+def bench_startup(work: Path) -> None:
+    floor = cases.command_seconds([sys.executable, "-c", "pass"])
+    for args, what in ((["--help"], "`embbench --help`"), (["list", "tasks"], "`embbench list tasks` (every plugin and"
+                                                                                " task card loaded)")):  # fmt: skip
+        seconds = cases.command_seconds([sys.executable, "-m", "embbench.cli", *args])
+        row(f"start-up: {what}, median of 7 runs", seconds, None, "", f"the interpreter alone takes {floor:.3f} s")
+
+
+BENCHES = {"startup": bench_startup,
+           "load": bench_load, "analogy": bench_analogy, "similarity": bench_similarity, "interval": bench_interval,
            "classification": bench_classification, "weat": bench_weat, "debias": bench_debias, "suite": bench_suite,
            "board": bench_board, "scale": bench_scale}  # fmt: skip
 

@@ -27,14 +27,13 @@ citation = "..."
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from embbench._util.files import read_text_file
+from embbench._util.files import read_toml
 from embbench.datasets import Dataset
 from embbench.errors import EmbbenchError
 
@@ -95,11 +94,7 @@ def _key(location: tuple[int | str, ...]) -> str:
 def read_card(path: Path) -> TaskCard:
     """Read and check one card; a problem is an error naming the card's file and key."""
     try:
-        raw = tomllib.loads(read_text_file(path))
-    except tomllib.TOMLDecodeError as exc:
-        raise EmbbenchError(f"not valid TOML: {exc}", str(path)) from None
-    try:
-        card = CardFile.model_validate(raw)
+        card = CardFile.model_validate(read_toml(path))
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         what = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from embbench._util.files import read_text_file, validation_problems
+from embbench._util.files import read_toml, validation_problems
 from embbench.errors import EmbbenchError
 
 
@@ -94,11 +93,7 @@ class SuiteFile(BaseModel):
 def load_suite(path: Path) -> Suite:
     """Read a TOML suite file with ``providers = [...]`` and ``tasks = [...]`` lists."""
     try:
-        data = tomllib.loads(read_text_file(path))
-    except tomllib.TOMLDecodeError as exc:
-        raise EmbbenchError(f"not valid TOML: {exc}", str(path)) from None
-    try:
-        suite_file = SuiteFile.model_validate(data)
+        suite_file = SuiteFile.model_validate(read_toml(path))
     except ValidationError as exc:
         raise EmbbenchError(validation_problems(exc), str(path)) from None
     suite = Suite([], [], path)

@@ -9,7 +9,7 @@ import os
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -62,6 +62,16 @@ def read_text_file(path: Path) -> str:
             f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8", f"{path}:{line}"
         ) from None
     return text.replace("\r\n", "\n")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a dict; problems (unreadable, not UTF-8, not TOML) are located errors."""
+    import tomllib
+
+    try:
+        return tomllib.loads(read_text_file(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise EmbbenchError(f"not valid TOML: {exc}", str(path)) from None
 
 
 def iter_data_lines(path: Path) -> Iterator[tuple[int, str]]:
