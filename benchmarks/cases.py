@@ -21,6 +21,39 @@ def command_seconds(command: list[str], runs: int = 7) -> float:
     return statistics.median(times)
 
 
+def embbench_sts(name: str) -> dict:
+    """An STS task for the packaged all-MiniLM-L6-v2 (``bert``), embedding included, as a run would do it."""
+    task, provider = _task(name), bert_provider()
+    start = time.perf_counter()
+    output = task.evaluate(provider)
+    return {"seconds": time.perf_counter() - start, "cosine_spearman": output.scores["cosine_spearman"]}
+
+
+def st_sts(path: Path) -> dict:
+    """What a user would write: sentence-transformers' own encode of both columns, cosines, scipy's Spearman."""
+    from scipy import stats
+    from sentence_transformers import SentenceTransformer
+
+    from embbench.providers.bert import packaged_minilm
+    from embbench.tasks.common import read_columns
+
+    columns, _ = read_columns(path, ("sentence1", "sentence2", "score"))
+    model = SentenceTransformer(str(packaged_minilm()), device="cpu")
+    start = time.perf_counter()
+    first, second = (model.encode(columns[c], convert_to_numpy=True) for c in ("sentence1", "sentence2"))
+    cosine = np.sum(first * second, axis=1) / (np.linalg.norm(first, axis=1) * np.linalg.norm(second, axis=1))
+    spearman = stats.spearmanr(np.array(columns["score"], dtype=float), cosine).statistic
+    return {"seconds": time.perf_counter() - start, "cosine_spearman": float(spearman)}
+
+
+def bert_provider():
+    """The packaged all-MiniLM-L6-v2, fitted as the runner would hand it to a task."""
+    from embbench.api import Context
+    from embbench.providers.bert import Bert
+
+    return Bert().fit(Context(Path("/tmp")))
+
+
 def glove_vectors():
     from embbench.providers.glove import glove_6b_50d
 

@@ -213,6 +213,17 @@ def bench_scale(work: Path) -> None:
         f"analogy {result['analogy_seconds']:.0f} s")  # fmt: skip
 
 
+def bench_sts(work: Path) -> None:
+    published = json.loads((ROOT / "tests" / "data" / "mteb-all-MiniLM-L6-v2-sts.json").read_text())["cosine_spearman"]
+    for card in sorted((DATA / "sts").glob("*.toml")):
+        _, _, ours = measure(cases.embbench_sts, card.stem)
+        _, _, theirs = measure(cases.st_sts, DATA / "sts" / f"{card.stem}.tsv")
+        mteb = f"; MTEB publishes {published[card.stem]:.6f}" if card.stem in published else ""
+        row(f"STS {card.stem}, all-MiniLM-L6-v2 (`bert`), embedding included", ours["seconds"], theirs["seconds"],
+            "sentence-transformers encode + scipy", f"cosine Spearman {ours['cosine_spearman']:.6f} vs"
+            f" {theirs['cosine_spearman']:.6f}{mteb}")  # fmt: skip
+
+
 def bench_startup(work: Path) -> None:
     floor = cases.command_seconds([sys.executable, "-c", "pass"])
     for args, what in ((["--help"], "`embbench --help`"), (["list", "tasks"], "`embbench list tasks` (every plugin and"
@@ -221,7 +232,7 @@ def bench_startup(work: Path) -> None:
         row(f"start-up: {what}, median of 7 runs", seconds, None, "", f"the interpreter alone takes {floor:.3f} s")
 
 
-BENCHES = {"startup": bench_startup,
+BENCHES = {"startup": bench_startup, "sts": bench_sts,
            "load": bench_load, "analogy": bench_analogy, "similarity": bench_similarity, "interval": bench_interval,
            "classification": bench_classification, "weat": bench_weat, "debias": bench_debias, "suite": bench_suite,
            "board": bench_board, "scale": bench_scale}  # fmt: skip

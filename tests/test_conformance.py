@@ -19,7 +19,7 @@ PROVIDERS = {
     "postprocess": "postprocess:method=center",
     "quantize": "quantize:bits=1",
 }
-# one dataset per task type, on GloVe 6B
+# one dataset per task type, on GloVe 6B (sentence tasks pool its word vectors)
 TASKS = {
     "word-similarity": ("mc30", "glove"),
     "analogy": ("msr:restrict_vocab=20000", "glove"),
@@ -29,6 +29,9 @@ TASKS = {
     "bleu": ("bbc-headlines", "glove"),
     "weat": ("weat-caliskan:permutations=1000,max_missing=0.3", "glove"),
     "direct-bias": ("bolukbasi-direct-bias", "glove"),
+    "sts": ("sts16", "glove"),
+    "pair-classification": ("mrpc", "glove"),
+    "reranking": ("trecqa", "glove"),
 }
 providers = {name: REGISTRY.make_provider(spec) for name, spec in PROVIDERS.items()}
 

@@ -10,16 +10,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
 from embbench._util.files import read_json
+from embbench._util.gender_lists import BiasFile
 from embbench.api import Context
 from embbench.errors import EmbbenchError
-from embbench.providers.debias import LISTS
 from embbench.providers.quantize import BinaryMatrix, Int8Matrix
-from embbench.tasks.direct_bias import BiasFile
 
 
 @pytest.fixture(scope="module")
-def lists():
-    return read_json(LISTS, BiasFile).gender
+def lists(registry):
+    return read_json(registry.dataset("bolukbasi").path, BiasFile).gender
 
 
 def unit_rows(vectors, words):

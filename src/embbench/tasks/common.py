@@ -48,6 +48,58 @@ def read_labelled(path: Path, *layouts: tuple[str, ...]) -> list[tuple[str, ...]
     return rows
 
 
+def read_columns(path: Path, required: tuple[str, ...]) -> tuple[dict[str, list[str]], list[int]]:
+    """The columns of a TSV file whose header starts with ``required`` (further columns are kept too), and each
+    row's line number; checked row by row: every row has the header's fields, and the required ones are not
+    empty. Fields may be double-quoted (with ``""`` for a quote inside)."""
+    import csv
+
+    lines = iter_data_lines(path)
+    header = next(lines, None)
+    if header is None:
+        raise EmbbenchError("the file is empty", str(path))
+    number, text = header
+    names = [name.strip() for name in text.split("\t")]
+    if tuple(names[: len(required)]) != required:
+        expected = "<TAB>".join(required)
+        raise EmbbenchError(f"expected a header starting {expected}, found {text[:80]!r}", f"{path}:{number}")
+    columns: dict[str, list[str]] = {name: [] for name in names}
+    line_numbers = []
+    for number, text in lines:
+        fields = next(csv.reader([text], delimiter="\t"))
+        if len(fields) != len(names):
+            raise EmbbenchError(f"expected {len(names)} tab-separated fields, found {len(fields)}", f"{path}:{number}")
+        empty = next((name for name, value in zip(required, fields, strict=False) if not value.strip()), None)
+        if empty:
+            raise EmbbenchError(f"empty {empty}", f"{path}:{number}")
+        for name, value in zip(names, fields, strict=True):
+            columns[name].append(value.strip())
+        line_numbers.append(number)
+    if not line_numbers:
+        raise EmbbenchError("no rows after the header", str(path))
+    return columns, line_numbers
+
+
+def numbers(path: Path, column: str, values: list[str], lines: list[int]) -> np.ndarray:
+    """A column of finite numbers; one that is not is an error naming its file and line."""
+    out = np.empty(len(values))
+    for i, value in enumerate(values):
+        try:
+            out[i] = float(value)
+        except ValueError:
+            raise EmbbenchError(f"{column} {value!r} is not a number", f"{path}:{lines[i]}") from None
+        if not np.isfinite(out[i]):
+            raise EmbbenchError(f"{column} {value!r} is not finite", f"{path}:{lines[i]}")
+    return out
+
+
+def embed_distinct(provider: Provider, texts: list[str]) -> tuple[Embedded, np.ndarray]:
+    """Each distinct text embedded once (SICK's 19,854 sentences are 6,077 texts), and each text's row in it."""
+    distinct = list(dict.fromkeys(texts))
+    row = {text: i for i, text in enumerate(distinct)}
+    return embed_checked(provider, distinct), np.array([row[text] for text in texts], dtype=np.int64)
+
+
 def unique_ids(ids: list[str]) -> np.ndarray:
     """Item ids as given, with ``#2``, ``#3``... after repeats, so every row of a dataset has its own id."""
     seen: dict[str, int] = {}

@@ -9,16 +9,15 @@ from typing import ClassVar
 import numpy as np
 
 from embbench._util.files import iter_data_lines
-from embbench.api import Items, Provider, TaskOutput
-from embbench.errors import EmbbenchError, SkipTask
+from embbench.api import Provider, TaskOutput
+from embbench.errors import EmbbenchError
 from embbench.hookspecs import Register, hookimpl
-from embbench.stats.bootstrap import resampled_spearman
+from embbench.tasks._correlation import GoldSpearman, correlations, rank_gap, require_rank_correlation
 from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
 from embbench.tasks.common import unique_ids
 from embbench.words import WordVectors
 
 GENSIM_RESTRICT_VOCAB = 300_000
-MIN_PAIRS = 3
 
 
 def read_pairs(path: Path) -> list[tuple[str, str, float]]:
@@ -44,29 +43,6 @@ def read_pairs(path: Path) -> list[tuple[str, str, float]]:
     return pairs
 
 
-def correlations(gold: list[float], predicted: list[float]) -> dict[str, float | None]:
-    """Spearman and Pearson; None when undefined (fewer than two pairs, or a constant side)."""
-    from scipy import stats
-
-    if len(gold) < 2 or len(set(predicted)) < 2 or len(set(gold)) < 2:
-        return {"spearman": None, "pearson": None}
-    return {
-        "spearman": float(stats.spearmanr(gold, predicted).statistic),
-        "pearson": float(stats.pearsonr(gold, predicted).statistic),
-    }
-
-
-def rank_gap(gold: np.ndarray, predicted: np.ndarray, covered: np.ndarray) -> np.ndarray:
-    """|rank of the human score - rank of the cosine| / number of covered pairs (NaN where not covered)."""
-    from scipy import stats
-
-    gap = np.full(len(gold), np.nan)
-    if covered.any():
-        ranks = stats.rankdata(gold[covered]) - stats.rankdata(predicted[covered])
-        gap[covered] = np.abs(ranks) / covered.sum()
-    return gap
-
-
 def gensim_unit(vector: np.ndarray) -> np.ndarray:
     """gensim's ``matutils.unitvec``: double-precision BLAS nrm2 and scal by its reciprocal, back to float32."""
     from scipy.linalg import get_blas_funcs
@@ -81,7 +57,7 @@ def gensim_vocabulary(vectors: WordVectors, restrict_vocab: int) -> dict[str, li
     return vectors.folded_rows(restrict_vocab)
 
 
-class WordSimilarity(FileTask[WordTaskOptions]):
+class WordSimilarity(GoldSpearman, FileTask[WordTaskOptions]):
     """Cosine similarity of each pair against human ratings; pairs with an unknown word count against coverage.
 
     A word is looked up whole as the vocabulary holds it (as written, then lower-cased); only an absent word
@@ -107,15 +83,8 @@ class WordSimilarity(FileTask[WordTaskOptions]):
         else:
             cosines, whole = self._similarities(provider)
         covered = ~np.isnan(cosines)
-        counts = len(self.pairs_), int(covered.sum())
-        if covered.sum() < MIN_PAIRS:
-            raise SkipTask(f"{int(covered.sum())} of {len(self.pairs_)} pairs covered; a rank correlation needs at"
-                           f" least {MIN_PAIRS} (with 2 it is always +1 or -1)", *counts)  # fmt: skip
         gold = np.array([score for _, _, score in self.pairs_])
-        for side, values in (("cosine", cosines[covered]), ("human score", gold[covered])):
-            if np.ptp(values) == 0:
-                raise SkipTask(f"all {int(covered.sum())} covered pairs have the same {side} ({values[0]:.4g}), so"
-                               " a rank correlation is undefined", *counts)  # fmt: skip
+        require_rank_correlation(gold, cosines, covered)
         not_whole = int((covered & ~whole).sum())
         items = {
             "id": unique_ids([f"{a}|{b}" for a, b, _ in self.pairs_]),
@@ -131,12 +100,6 @@ class WordSimilarity(FileTask[WordTaskOptions]):
             n_scored=int(covered.sum()), details={"pairs_with_subword_vectors": not_whole} if not_whole else {},
             items=items,
         )  # fmt: skip
-
-    def score_items(self, items: Items) -> float | None:
-        return correlations(list(items["gold"]), list(items["cosine"]))["spearman"]
-
-    def score_resamples(self, items: Items, resamples: np.ndarray) -> np.ndarray:
-        return resampled_spearman(items["gold"], items["cosine"], resamples)
 
     def _similarities(self, provider: Provider) -> tuple[np.ndarray, np.ndarray]:
         """Each pair's cosine (NaN when a word is not covered) and whether both words were found whole."""

@@ -1,0 +1,88 @@
+"""Semantic textual similarity (MTEB's protocol): how the similarity of two sentences' embeddings ranks the pairs
+against human scores.
+
+Each pair gets four similarities, as MTEB's STS evaluator computes them: the cosine (1 - scikit-learn's paired
+cosine distance), the negative Manhattan and Euclidean distances, and the dot product. The scores are the Pearson
+and Spearman correlation of each with the gold scores; the main score is the cosine's Spearman correlation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from embbench.api import Provider, TaskOutput
+from embbench.hookspecs import Register, hookimpl
+from embbench.tasks._correlation import GoldSpearman, correlations, rank_gap, require_rank_correlation
+from embbench.tasks.base import FileTask, FileTaskOptions
+from embbench.tasks.common import embed_distinct, numbers, read_columns, unique_ids
+
+PAIR_COLUMNS = ("sentence1", "sentence2", "score")
+
+
+def similarities(first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
+    """The four similarities of each pair of rows, computed as MTEB computes them."""
+    from sklearn.metrics.pairwise import paired_cosine_distances, paired_euclidean_distances, paired_manhattan_distances
+
+    return {
+        "cosine": 1 - paired_cosine_distances(first, second),
+        "manhattan": -paired_manhattan_distances(first, second),
+        "euclidean": -paired_euclidean_distances(first, second),
+        "dot": np.sum(first * second, axis=1),
+    }
+
+
+class SemanticSimilarity(GoldSpearman, FileTask[FileTaskOptions]):
+    """Sentence pairs scored by people (``sentence1<TAB>sentence2<TAB>score``, further columns such as ``subset``
+    kept as item columns); every distinct sentence is embedded once, and a pair is covered when both sentences
+    are. Items are pairs, with their four similarities."""
+
+    name = "sts"
+    description = "semantic textual similarity (MTEB): Spearman of the pairs' cosine with human scores"
+    Options: ClassVar = FileTaskOptions
+    main_score = "cosine_spearman"
+    family = "semantic textual similarity"
+    paired_test = "williams"
+    score_column = "cosine"
+
+    def read(self, path: Path) -> None:
+        self.columns_, lines = read_columns(path, PAIR_COLUMNS)
+        self.gold_ = numbers(path, "score", self.columns_["score"], lines)
+        self.lines_ = lines
+
+    def evaluate(self, provider: Provider) -> TaskOutput:
+        first, second = self.columns_["sentence1"], self.columns_["sentence2"]
+        embedded, rows = embed_distinct(provider, first + second)
+        n = len(first)
+        left, right = rows[:n], rows[n:]
+        covered = embedded.covered[left] & embedded.covered[right]
+        values = {name: np.full(n, np.nan) for name in ("cosine", "manhattan", "euclidean", "dot")}
+        if covered.any():
+            vectors = embedded.vectors
+            for name, column in similarities(vectors[left[covered]], vectors[right[covered]]).items():
+                values[name][covered] = column
+        require_rank_correlation(self.gold_, values["cosine"], covered)
+        scores: dict[str, float | None] = {}
+        for name, column in values.items():
+            both = correlations(list(self.gold_[covered]), list(column[covered]))
+            scores |= {f"{name}_spearman": both["spearman"], f"{name}_pearson": both["pearson"]}
+        extra = {name: np.array(column, dtype=object) for name, column in self.columns_.items()
+                 if name not in PAIR_COLUMNS}  # fmt: skip
+        items = {
+            "id": unique_ids([f"line {line}" for line in self.lines_]),
+            "sentence1": np.array(first, dtype=object),
+            "sentence2": np.array(second, dtype=object),
+            **extra,
+            "gold": self.gold_,
+            **values,
+            "covered": covered,
+            "loss": rank_gap(self.gold_, values["cosine"], covered),
+        }
+        return TaskOutput(scores, n_items=n, n_scored=int(covered.sum()), items=items)
+
+
+@hookimpl
+def register_tasks(register: Register) -> None:
+    register(SemanticSimilarity)
