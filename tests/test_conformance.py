@@ -32,6 +32,7 @@ TASKS = {
     "sts": ("sts16", "glove"),
     "pair-classification": ("mrpc", "glove"),
     "reranking": ("trecqa", "glove"),
+    "retrieval": ("bbc-retrieval", "glove"),
 }
 providers = {name: REGISTRY.make_provider(spec) for name, spec in PROVIDERS.items()}
 

@@ -179,10 +179,11 @@ FAMILIES = ("word similarity", "analogy", "categorization", "clustering", "class
 """The quality families of the built-in tasks, in the order boards show them. A task may declare one of these or
 its own (a board shows it after these); ``bias`` is the family of tasks ranked apart, shown last."""
 
-PairedTest = Literal["bootstrap", "mcnemar", "williams"]
+PairedTest = Literal["bootstrap", "mcnemar", "williams", "paired-t"]
 """How a board tests a provider against a task's best on the items both scored: ``bootstrap`` (the paired
-bootstrap of ``score_resamples``), ``mcnemar`` (the exact McNemar test on the boolean ``score_column``) or
-``williams`` (Williams' t on the correlations of ``score_column`` with the ``gold`` column)."""
+bootstrap of ``score_resamples``), ``mcnemar`` (the exact McNemar test on the boolean ``score_column``),
+``williams`` (Williams' t on the correlations of ``score_column`` with the ``gold`` column) or ``paired-t`` (the
+paired t-test on the per-item ``score_column``, as IR evaluations test per-query scores)."""
 
 
 class Task(Configured[OptionsT], ABC):

@@ -22,7 +22,7 @@ from embbench.plugins import Registry
 from embbench.records import MIN_COVERAGE
 from embbench.records.items import read_items, readable_columns, scored_rows, take
 from embbench.records.record import Record
-from embbench.stats.significance import holm, mcnemar_exact, paired_bootstrap, resampled, spearman_williams
+from embbench.stats.significance import holm, mcnemar_exact, paired_bootstrap, paired_t, resampled, spearman_williams
 
 ALPHA = 0.05
 RANK_ROUNDS = 200
@@ -183,6 +183,9 @@ def paired_p(task: Task | None, best: Items, other: Items, higher: bool, memo: d
         return spearman_williams(best["gold"], best[column], other[column]), "Williams' t on Spearman ρ"
     if task.paired_test == "mcnemar" and column in best:
         return mcnemar_exact(best[column].astype(bool), other[column].astype(bool)), "exact McNemar"
+    if task.paired_test == "paired-t" and column in best:
+        values = (np.asarray(items[column], dtype=float) for items in (best, other))
+        return paired_t(*values, higher), "paired t-test"
     memo = {} if memo is None else memo
     key = (n, best["id"].astype(str).tobytes())  # with n, the bytes fix the ids
     if key not in memo:

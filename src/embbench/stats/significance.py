@@ -35,6 +35,15 @@ def spearman_williams(gold: np.ndarray, best: np.ndarray, other: np.ndarray) -> 
     return williams_test(r[0, 1], r[0, 2], r[1, 2], len(gold))[1]
 
 
+def paired_t(best: np.ndarray, other: np.ndarray, higher: bool) -> float:
+    """The paired t-test on per-item scores (scipy's ``ttest_rel``), one-sided: that ``other`` is worse. Equal
+    differences throughout (no spread) give 0 when the best is ahead, 1 when it is not."""
+    differences = (best - other) if higher else (other - best)
+    if np.ptp(differences) <= 1e-12 * max(1.0, float(np.abs(differences).max())):  # no spread beyond rounding
+        return 0.0 if differences[0] > 0 else 1.0
+    return float(stats.ttest_rel(best, other, alternative="greater" if higher else "less").pvalue)
+
+
 def mcnemar_exact(best_correct: np.ndarray, other_correct: np.ndarray) -> float:
     """Exact McNemar: among the items the two disagree on, the chance of the best being right on at least as
     many under a fair coin (one-sided binomial test)."""
