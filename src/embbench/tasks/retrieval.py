@@ -10,14 +10,17 @@ corpus. The scores, as pytrec_eval computes them on the top 100: nDCG, MAP, reca
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from embbench.api import Context, Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
+from embbench.tasks._index import IndexKind, build_index
 from embbench.tasks._ranking import ranking_measures
 from embbench.tasks._search import top_k
 from embbench.tasks.base import FileTask, FileTaskOptions
@@ -33,6 +36,12 @@ class RetrievalOptions(FileTaskOptions):
     """The qrels file of a BEIR folder: ``qrels/<split>.tsv``."""
     ignore_identical_ids: bool = False
     """BEIR's option: a document whose id is the query's own is never retrieved for it."""
+    index: IndexKind = "exact"
+    """Search exactly, or through a FAISS index: ``hnsw``, ``ivfpq``, ``int8`` (scalar quantizer) or ``binary``
+    (sign bits, Hamming distance); the record then says how much of the exact top 10 it found, its size and speed."""
+    hnsw_m: int = Field(32, ge=2)
+    ef_search: int = Field(128, ge=1)
+    nprobe: int = Field(16, ge=1)
 
 
 def _jsonl(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -121,8 +130,8 @@ class Retrieval(FileTask[RetrievalOptions]):
         docs = unit_rows(corpus.vectors).astype(np.float32)
         docs[~corpus.covered] = 0.0  # a document without an embedding scores 0 with every query
         _, id_rank = np.unique(np.array(self.doc_ids_, dtype=str), return_inverse=True)
-        depth = max(CUTOFFS) + int(self.options.ignore_identical_ids)
-        found, _ = top_k(unit_rows(queries.vectors).astype(np.float32), docs, depth, id_rank)
+        depth = min(max(CUTOFFS) + int(self.options.ignore_identical_ids), len(docs))
+        found, search = self._search(unit_rows(queries.vectors).astype(np.float32), docs, depth, id_rank)
         ranked, ideal, top = self._judged(relevant, found)
         measures = ranking_measures(ranked, ideal, CUTOFFS)
         covered = queries.covered
@@ -133,8 +142,34 @@ class Retrieval(FileTask[RetrievalOptions]):
                         **{name: measures[name] for name in ITEM_MEASURES},
                         "top_10": top, "covered": covered, "loss": 1.0 - measures["ndcg_at_10"]}  # fmt: skip
         details = {"queries_without_relevant_documents": len(judged) - n, "documents": len(self.docs_),
-                   "documents_without_embedding": int((~corpus.covered).sum())}  # fmt: skip
+                   "documents_without_embedding": int((~corpus.covered).sum()), **search}  # fmt: skip
         return TaskOutput(scores, n_items=n, n_scored=int(covered.sum()), items=items, details=details)
+
+    def _search(
+        self, queries: np.ndarray, docs: np.ndarray, depth: int, id_rank: np.ndarray
+    ) -> tuple[np.ndarray, dict]:
+        """Each query's top documents, exactly or through the index asked for, and what the search cost: the
+        index's bytes, build seconds, queries per second, and (approximate) the share of the exact top 10 found."""
+        start = time.perf_counter()
+        exact, _ = top_k(queries, docs, depth, id_rank)
+        rate = round(len(queries) / (time.perf_counter() - start), 1)
+        facts: dict[str, Any] = {"index": "exact", "index_bytes": int(docs.nbytes), "queries_per_second": rate}
+        if self.options.index == "exact":
+            return exact, facts
+        o = self.options
+        built = build_index(o.index, docs, o.hnsw_m, o.ef_search, o.nprobe)
+        start = time.perf_counter()
+        found, scores = built.search(queries, depth)
+        seconds = time.perf_counter() - start
+        for row in range(len(found)):  # the index's own top documents, ties ordered as trec_eval orders them
+            hit = found[row] >= 0
+            order = np.lexsort((-id_rank[found[row][hit]], -scores[row][hit]))
+            found[row] = np.r_[found[row][hit][order], found[row][~hit]]
+        shared = [len(set(a[:10]) & set(b[:10])) / min(10, depth) for a, b in zip(found, exact, strict=True)]
+        facts = {"index": o.index, "index_bytes": built.bytes, "build_seconds": round(built.build_seconds, 3),
+                 "queries_per_second": round(len(queries) / seconds, 1) if seconds > 0 else None,
+                 "recall_at_10_vs_exact": float(np.mean(shared))}  # fmt: skip
+        return found, facts
 
     def _judged(self, queries: list[int], found: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The relevance of each query's retrieved documents (its own id left out when asked), its judgements
