@@ -149,3 +149,32 @@ def test_leaderboard_command_saves_a_screenshot(page_files, tmp_path) -> None:
     made = run_cli("leaderboard", "--results", str(results), "--out", str(tmp_path), "--format", "html", "--screenshot")
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "leaderboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def frontier_files(tmp_path_factory, registry, cache_dir) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("frontier")
+    tasks = ["bbc-retrieval", "bbc-retrieval:index=int8", "bbc-retrieval:index=binary"]
+    run(["glove", "pca:base=glove,dim=10"], tasks, folder / "results", registry=registry, cache_dir=cache_dir)
+    write_leaderboard(load_records(folder / "results"), folder, ["html", "json"])
+    return folder / "leaderboard.html", json.loads((folder / "leaderboard.json").read_text())
+
+
+def test_the_page_plots_quality_against_bytes_with_the_pareto_frontier(browser, frontier_files) -> None:
+    """Each provider and index of a named task is a point (its score and interval against its index's bytes); the
+    points nothing beats for fewer bytes are filled and joined; the JSON marks the same ones."""
+    path, data = frontier_files
+    points = data["frontiers"]["bbc-retrieval"]
+    assert len(points) == 6 and {p["of"] for p in points} == {"index"}
+    for point in points:  # on the frontier exactly when no other point is as good for no more bytes
+        dominated = any(o is not point and o["bytes"] <= point["bytes"] and o["score"] >= point["score"]
+                        and (o["bytes"] < point["bytes"] or o["score"] > point["score"]) for o in points)  # fmt: skip
+        assert point["frontier"] is not dominated
+    page, errors = open_page(browser, path)
+    assert page.eval_on_selector("#frontier-task", "s => s.value") == "bbc-retrieval"
+    drawn = page.eval_on_selector_all("#frontier-plot circle", "cs => cs.map(c => [c.dataset.label, c.classList[0]])")
+    assert sorted(drawn) == sorted([p["label"], "on-frontier" if p["frontier"] else "off-frontier"] for p in points)
+    assert page.locator("#frontier-plot line.interval").count() == 6
+    assert page.eval_on_selector("#frontier-plot polyline.frontier", "l => l.points.numberOfItems") == sum(
+        p["frontier"] for p in points)  # fmt: skip
+    assert not errors

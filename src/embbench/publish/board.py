@@ -96,6 +96,8 @@ class Board:
     aggregates: dict[str, dict[str, Any]]
     metadata: dict[str, dict[str, Any]]
     min_coverage: float = MIN_COVERAGE
+    frontiers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Per named task, its scores against the bytes they cost, each marked when on the Pareto frontier."""
 
     def cell(self, provider: str, task: str) -> Cell | None:
         return self.cells.get((provider, task))
@@ -111,6 +113,7 @@ class Board:
             "cells": {p: {t: cell.to_dict() for (q, t), cell in self.cells.items() if q == p} for p in self.providers},
             "aggregates": self.aggregates,
             "metadata": self.metadata,
+            "frontiers": self.frontiers,
             "min_coverage": self.min_coverage,
             "alpha": ALPHA,
         }
@@ -227,7 +230,10 @@ def build_board(
     providers = sorted({r.provider_label for r in records})
     aggregates = _aggregates(providers, columns, cells)
     providers.sort(key=lambda p: (aggregates[p]["mean_rank"] is None, aggregates[p]["mean_rank"] or 0, p))
-    return Board(providers, columns, cells, aggregates, _metadata(providers, records), min_coverage)
+    metadata = _metadata(providers, records)
+    return Board(
+        providers, columns, cells, aggregates, metadata, min_coverage, quality_frontiers(columns, cells, metadata)
+    )
 
 
 def _family(record: Record, task: Task | None) -> str:
@@ -283,6 +289,36 @@ def _column(
             keep = np.isin(cell.items["id"].astype(str), list(common))
             cell.common_score = task.score_items(take(cell.items, keep)) if keep.any() else None
     return column, cells
+
+
+def quality_frontiers(columns: list[Column], cells: dict, metadata: dict) -> dict[str, list[dict[str, Any]]]:
+    """For each named task (its configurations together: exact search and each index, say), every scored cell's
+    quality against the bytes it costs: the search index's when the record has one (``index_bytes``), else the
+    model's memory; each marked ``frontier`` when no other point is as good for fewer bytes or better for as few."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    higher = {column.task: column.higher_is_better for column in columns}
+    for (provider, task), cell in sorted(cells.items()):
+        if cell.score is None or not math.isfinite(cell.score):
+            continue
+        details = cell.record.details
+        index_bytes, model_mib = details.get("index_bytes"), metadata[provider].get("memory_mib")
+        if index_bytes is None and model_mib is None:
+            continue
+        size = int(index_bytes if index_bytes is not None else model_mib * 2**20)
+        label = provider if details.get("index") in (None, "exact") else f"{provider} · {details['index']}"
+        groups.setdefault(cell.record.task, []).append(
+            {"label": label, "task": task, "bytes": size, "of": "model" if index_bytes is None else "index",
+             "score": cell.score, "ci95": cell.record.ci95, "higher_is_better": higher[task]})  # fmt: skip
+    for points in groups.values():
+        for point in points:
+            sign = 1 if point["higher_is_better"] else -1
+            point["frontier"] = not any(
+                other["bytes"] <= point["bytes"] and sign * other["score"] >= sign * point["score"]
+                and (other["bytes"] < point["bytes"] or sign * other["score"] > sign * point["score"])
+                for other in points
+            )  # fmt: skip
+        points.sort(key=lambda p: (p["bytes"], p["label"]))
+    return {task: points for task, points in sorted(groups.items()) if len(points) > 1}
 
 
 def _resampled_scores(columns: list[Column], cells: dict, providers: list[str], rounds: int) -> dict[str, np.ndarray]:

@@ -36,6 +36,7 @@ p-value against the task's best.</p>
 <p class="note">{html.escape(note)}</p>
 <aside id="details" class="hidden" aria-live="polite"></aside>
 <h2>Plots</h2><div class="plots" id="plots"></div>
+<figure id="frontier" class="plots"></figure>
 <h2>Providers</h2><div class="wrap"><table id="metadata"></table></div>
 <script type="application/json" id="board-data">{payload}</script>
 <script>{_asset("page.js")}</script>

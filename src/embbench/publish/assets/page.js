@@ -142,6 +142,39 @@ function plots() {
     '<figure id="plot-dim">' + scatter(dims, 'log2 dimension', 'mean quality rank') + '<figcaption>Mean rank against dimension</figcaption></figure>';
   document.querySelectorAll('#plot-bias svg, #plot-dim svg').forEach(arrangeLabels);
 }
+// Quality against bytes for one named task: every provider (and search index) with its interval, the Pareto
+// frontier joined by a line (filled points: nothing is as good for fewer bytes).
+function frontierPlot(task) {
+  const points = D.frontiers[task] || [], w = 420, h = 260, m = 44;
+  if (!points.length) return svg(w, h, '<text x="10" y="20">no data</text>');
+  const xs = points.map(p => Math.log10(p.bytes)), ys = points.flatMap(p => p.ci95 ? [p.ci95[0], p.ci95[1], p.score] : [p.score]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const sx = x => m + (x1 === x0 ? 0.5 : (x - x0) / (x1 - x0)) * (w - 2 * m), sy = y => h - m - (y1 === y0 ? 0.5 : (y - y0) / (y1 - y0)) * (h - 2 * m);
+  const line = points.filter(p => p.frontier).map(p => sx(Math.log10(p.bytes)) + ',' + sy(p.score)).join(' ');
+  return svg(w, h, '<line x1="' + m + '" y1="' + (h - m) + '" x2="' + (w - m) + '" y2="' + (h - m) + '" stroke="#888"/>' +
+    '<line x1="' + m + '" y1="' + m + '" x2="' + m + '" y2="' + (h - m) + '" stroke="#888"/>' +
+    '<text x="' + w / 2 + '" y="' + (h - 8) + '" text-anchor="middle">log10 bytes (' + esc(points[0].of === 'index' ? 'search index' : 'model') + ')</text>' +
+    '<text x="12" y="' + h / 2 + '" transform="rotate(-90 12 ' + h / 2 + ')" text-anchor="middle">' + esc(task) + ' score</text>' +
+    '<polyline class="frontier" points="' + line + '" fill="none" stroke="#cf222e"/>' +
+    points.map(p => { const x = sx(Math.log10(p.bytes));
+      return (p.ci95 ? '<line class="interval" x1="' + x + '" x2="' + x + '" y1="' + sy(p.ci95[0]) + '" y2="' + sy(p.ci95[1]) + '" stroke="#0969da"/>' : '') +
+        '<circle class="' + (p.frontier ? 'on-frontier' : 'off-frontier') + '" data-label="' + esc(p.label) + '" cx="' + x + '" cy="' + sy(p.score) +
+        '" r="4" stroke="#0969da" fill="' + (p.frontier ? '#0969da' : '#fff') + '"><title>' + esc(p.label) + ': ' + num(p.score) +
+        ' with ' + Number(p.bytes).toLocaleString('en') + ' bytes</title></circle>' +
+        '<text class="point" data-x="' + x + '" data-y="' + sy(p.score) + '">' + esc(p.label) + '</text>'; }).join(''));
+}
+function frontiers() {
+  const tasks = Object.keys(D.frontiers || {}), box = document.getElementById('frontier');
+  if (!tasks.length) { box.remove(); return; }
+  const first = tasks.find(t => D.frontiers[t].some(p => p.of === 'index')) || tasks[0];
+  box.innerHTML = '<label>task <select id="frontier-task">' + tasks.map(t => '<option' + (t === first ? ' selected' : '') + '>' + esc(t) +
+    '</option>').join('') + '</select></label><div id="frontier-plot"></div><figcaption>Quality against bytes: what each compression or' +
+    ' index costs, with its 95% interval; filled points are on the Pareto frontier</figcaption>';
+  const draw = () => { const plot = document.getElementById('frontier-plot'); plot.innerHTML = frontierPlot(document.getElementById('frontier-task').value);
+    arrangeLabels(plot.querySelector('svg')); };
+  document.getElementById('frontier-task').addEventListener('change', draw);
+  draw();
+}
 function metadata() {
   const keys = [...new Set(Object.values(D.metadata).flatMap(m => Object.keys(m)))];
   document.getElementById('metadata').innerHTML = '<thead><tr><th>provider</th>' + keys.map(k => '<th>' + esc(k) + '</th>').join('') +
@@ -152,4 +185,4 @@ const select = document.getElementById('family');
 select.innerHTML = '<option value="all">all families</option>' + families.map(f => '<option value="' + esc(f) + '">' + esc(f) + '</option>').join('');
 select.addEventListener('change', () => { family = select.value; render(); });
 document.querySelectorAll('input[name=view]').forEach(r => r.addEventListener('change', () => { view = r.value; render(); }));
-render(); plots(); metadata();
+render(); plots(); frontiers(); metadata();
