@@ -21,6 +21,69 @@ def command_seconds(command: list[str], runs: int = 7) -> float:
     return statistics.median(times)
 
 
+def unit_vectors(rows: int, dim: int, seed: int) -> np.ndarray:
+    """Random unit vectors (float32), as many as asked, the same for the same seed."""
+    vectors = np.random.default_rng(seed).standard_normal((rows, dim), dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def search_case(tool: str, documents: int, queries: int = 1000, dim: int = 384, k: int = 100) -> dict:
+    """Exact top-k inner-product search of random unit vectors by ``tool``: embbench's blocked search, its
+    matrix-product floor (the same blocks of products, nothing else), sentence-transformers' ``semantic_search``,
+    or FAISS's flat index; the seconds of the search alone and a digest of the top ids found."""
+    corpus, asked = unit_vectors(documents, dim, 0), unit_vectors(queries, dim, 1)
+    start = time.perf_counter()
+    if tool == "embbench":
+        from embbench.tasks._search import top_k
+
+        found, _ = top_k(asked, corpus, k, np.arange(documents))
+    elif tool == "floor":
+        from embbench.tasks._search import BLOCK_ELEMENTS
+
+        rows = BLOCK_ELEMENTS // queries
+        for start_row in range(0, documents, rows):
+            asked @ corpus[start_row : start_row + rows].T
+        found = None
+    elif tool == "sentence-transformers":
+        import torch
+        from sentence_transformers import util
+
+        hits = util.semantic_search(torch.from_numpy(asked), torch.from_numpy(corpus), top_k=k)
+        found = np.array([[hit["corpus_id"] for hit in row] for row in hits])
+    else:
+        import faiss
+
+        index = faiss.IndexFlatIP(dim)
+        index.add(corpus)
+        _, found = index.search(asked, k)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "top1": None if found is None else int(np.sum(found[:, 0]))}
+
+
+def ndcg_case(tool: str, queries: int = 20_000, depth: int = 100) -> dict:
+    """nDCG@10 and MAP@100 of random runs with graded judgements: embbench's vectorised measures or pytrec_eval."""
+    rng = np.random.default_rng(0)
+    ranked = rng.integers(0, 3, size=(queries, depth)) * (rng.random((queries, depth)) < 0.1)
+    ideal = -np.sort(-ranked, axis=1)
+    start = time.perf_counter()
+    if tool == "embbench":
+        from embbench.tasks._ranking import ranking_measures
+
+        measures = ranking_measures(ranked, ideal, (10, 100))
+        ndcg, ap = measures["ndcg_at_10"], measures["map_at_100"]
+    else:
+        import pytrec_eval
+
+        qrels = {str(q): {str(d): int(r) for d, r in enumerate(ranked[q]) if r > 0} or {"none": 0}
+                 for q in range(queries)}  # fmt: skip
+        run = {str(q): {str(d): float(depth - d) for d in range(depth)} for q in range(queries)}
+        start = time.perf_counter()  # the evaluation alone, as for embbench
+        result = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut.10", "map_cut.100"}).evaluate(run)
+        ndcg = np.array([result[str(q)]["ndcg_cut_10"] for q in range(queries)])
+        ap = np.array([result[str(q)]["map_cut_100"] for q in range(queries)])
+    return {"seconds": time.perf_counter() - start, "ndcg": float(ndcg.mean()), "map": float(ap.mean())}
+
+
 def embbench_sts(name: str) -> dict:
     """An STS task for the packaged all-MiniLM-L6-v2 (``bert``), embedding included, as a run would do it."""
     task, provider = _task(name), bert_provider()

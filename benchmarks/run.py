@@ -1,7 +1,7 @@
 """Side-by-side benchmarks: embbench against the tool a user would otherwise use, in one run on one machine.
 
-    python benchmarks/run.py [--only startup,load,analogy,similarity,interval,classification,weat,debias,suite,
-                                     board,scale] [--work DIR]
+    python benchmarks/run.py [--only startup,sts,retrieval,load,analogy,similarity,interval,classification,weat,
+                                     debias,suite,board,scale] [--work DIR]
 
 Each operation runs in a fresh process (time and peak memory are its own); results are printed as a
 markdown table and written to benchmarks/results.md, which the README quotes; the cold default suite's time
@@ -213,6 +213,30 @@ def bench_scale(work: Path) -> None:
         f"analogy {result['analogy_seconds']:.0f} s")  # fmt: skip
 
 
+def bench_retrieval(work: Path) -> None:
+    for documents in (100_000, 1_000_000):
+        found = {tool: measure(cases.search_case, tool, documents)
+                 for tool in ("embbench", "floor", "sentence-transformers", "faiss")}  # fmt: skip
+        ours, floor = found["embbench"][2], found["floor"][2]["seconds"]
+        agree = ours["top1"] == found["faiss"][2]["top1"] == found["sentence-transformers"][2]["top1"]
+        same = "same top-1 ids" if agree else "DIFFERENT top-1 ids"
+        note = f"{ours['seconds'] / floor:.2f}x the matrix-product floor ({floor:.2f} s)"
+        note += f"; peak RSS {found['embbench'][1]:.0f} MiB"
+        for tool in ("sentence-transformers", "faiss"):
+            row(f"exact top-100 search, 1,000 queries x {documents:,} documents (384 dims)", ours["seconds"],
+                found[tool][2]["seconds"], {"faiss": "FAISS IndexFlatIP", "sentence-transformers":
+                "sentence-transformers semantic_search"}[tool], f"{same}; {note}")  # fmt: skip
+    _, _, ours = measure(cases.ndcg_case, "embbench")
+    _, _, theirs = measure(cases.ndcg_case, "pytrec_eval")
+    same = (
+        "same means"
+        if abs(ours["ndcg"] - theirs["ndcg"]) < 1e-9 and abs(ours["map"] - theirs["map"]) < 1e-9
+        else "DIFFERENT"
+    )
+    row("nDCG@10 and MAP@100 of 20,000 queries x 100 retrieved documents, graded judgements", ours["seconds"],
+        theirs["seconds"], "pytrec_eval", same)  # fmt: skip
+
+
 def bench_sts(work: Path) -> None:
     published = json.loads((ROOT / "tests" / "data" / "mteb-all-MiniLM-L6-v2-sts.json").read_text())["cosine_spearman"]
     for card in sorted((DATA / "sts").glob("*.toml")):
@@ -232,7 +256,7 @@ def bench_startup(work: Path) -> None:
         row(f"start-up: {what}, median of 7 runs", seconds, None, "", f"the interpreter alone takes {floor:.3f} s")
 
 
-BENCHES = {"startup": bench_startup, "sts": bench_sts,
+BENCHES = {"startup": bench_startup, "sts": bench_sts, "retrieval": bench_retrieval,
            "load": bench_load, "analogy": bench_analogy, "similarity": bench_similarity, "interval": bench_interval,
            "classification": bench_classification, "weat": bench_weat, "debias": bench_debias, "suite": bench_suite,
            "board": bench_board, "scale": bench_scale}  # fmt: skip
