@@ -49,6 +49,21 @@ def glove_kv(glove):
     return kv
 
 
+def loaded(registry: Registry, context: Context, spec: str):
+    """A task built from ``spec`` with its data loaded, as a run plans it."""
+    task = registry.make_task(spec)
+    task.load(context)
+    return task
+
+
+def loaded_file(registry: Registry, context: Context, task_type: str, text: str, folder: Path, **options: str):
+    """A task of ``task_type`` over a file in ``folder`` holding ``text``."""
+    path = folder / f"{task_type}.tsv"
+    path.write_text(text, encoding="utf-8")
+    extra = "".join(f",{key}={value}" for key, value in options.items())
+    return loaded(registry, context, f"{task_type}:path={path}{extra}")
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run the real ``embbench`` command (as a user would) and capture its output."""
     return subprocess.run(

@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import loaded, loaded_file
 from sklearn.metrics import average_precision_score
 
 from embbench import EmbbenchError, SkipTask
 from embbench.tasks._ranking import average_precision, ndcg, reciprocal_rank, trec_order
 from embbench.tasks.pair_classification import SIMILARITIES, average_precisions
-
-
-def loaded(registry, context, spec: str):
-    task = registry.make_task(spec)
-    task.load(context)
-    return task
 
 
 @pytest.fixture(scope="module")
@@ -86,10 +81,8 @@ def test_average_precision_with_ties_and_weights_equals_sklearn() -> None:
     ],
 )
 def test_bad_pair_files_are_located_errors(text, error, registry, context, tmp_path) -> None:
-    path = tmp_path / "pairs.tsv"
-    path.write_text(text, encoding="utf-8")
     with pytest.raises(EmbbenchError, match=error):
-        loaded(registry, context, f"pair-classification:path={path}")
+        loaded_file(registry, context, "pair-classification", text, tmp_path)
 
 
 def test_thresholds_with_ties_are_found_as_mteb_finds_them() -> None:
@@ -109,11 +102,9 @@ def test_thresholds_with_ties_are_found_as_mteb_finds_them() -> None:
 
 
 def test_one_class_pairs_are_skipped_saying_why(registry, context, glove, tmp_path) -> None:
-    path = tmp_path / "pairs.tsv"
-    path.write_text("label\tsentence1\tsentence2\n1\tA cat sat.\tA cat sits.\n1\tDogs bark.\tA dog barks.\n",
-                    encoding="utf-8")  # fmt: skip
+    text = "label\tsentence1\tsentence2\n1\tA cat sat.\tA cat sits.\n1\tDogs bark.\tA dog barks.\n"
     with pytest.raises(SkipTask, match="all of one class"):
-        loaded(registry, context, f"pair-classification:path={path}").evaluate(glove)
+        loaded_file(registry, context, "pair-classification", text, tmp_path).evaluate(glove)
 
 
 def pytrec(qrels: dict, run: dict) -> dict:
@@ -165,7 +156,6 @@ def test_ranking_measures_order_ties_and_grade_relevance_as_pytrec_eval() -> Non
 
 
 def test_bad_reranking_labels_are_located_errors(registry, context, tmp_path) -> None:
-    path = tmp_path / "rerank.tsv"
-    path.write_text("query\tlabel\tcandidate\nWho?\t1\tHe did.\nWho?\tyes\tShe did.\n", encoding="utf-8")
-    with pytest.raises(EmbbenchError, match=r"rerank.tsv:3: label 'yes' is not a number"):
-        loaded(registry, context, f"reranking:path={path}")
+    text = "query\tlabel\tcandidate\nWho?\t1\tHe did.\nWho?\tyes\tShe did.\n"
+    with pytest.raises(EmbbenchError, match=r"reranking.tsv:3: label 'yes' is not a number"):
+        loaded_file(registry, context, "reranking", text, tmp_path)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import loaded
 from scipy import stats
 
 from embbench import EmbbenchError, SkipTask
@@ -19,12 +20,6 @@ from embbench.tasks.retrieval import CUTOFFS
 
 TREC_NAMES = (("ndcg", "ndcg_cut"), ("map", "map_cut"), ("recall", "recall"), ("precision", "P"))
 MEASURES = {f"{name}_at_{k}": f"{trec}.{k}" for k in CUTOFFS for name, trec in TREC_NAMES}
-
-
-def loaded(registry, context, spec: str):
-    task = registry.make_task(spec)
-    task.load(context)
-    return task
 
 
 def test_blocked_search_equals_brute_force_with_ties() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import loaded, loaded_file, run_cli
 from scipy import stats
 
 from embbench import EmbbenchError, run
@@ -27,12 +27,6 @@ MTEB_COSINE_SPEARMAN = {name: PUBLISHED[name] for name in ("sts16", "stsb")}
 @pytest.fixture(scope="module")
 def minilm(context):
     return context.make_provider("bert")
-
-
-def loaded(registry, context, spec: str):
-    task = registry.make_task(spec)
-    task.load(context)
-    return task
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +90,8 @@ def test_word_providers_pool_tokens_and_cover_pairs_whose_sides_both_embed(regis
     ],
 )
 def test_bad_sts_files_are_located_errors(text, message, registry, context, tmp_path) -> None:
-    path = tmp_path / "bad.tsv"
-    path.write_text(text, encoding="utf-8")
     with pytest.raises(EmbbenchError, match=message):
-        loaded(registry, context, f"sts:path={path}")
+        loaded_file(registry, context, "sts", text, tmp_path)
 
 
 def test_equal_gold_scores_are_a_skipped_record_that_says_why(tmp_path, cache_dir) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import loaded
 from sklearn import metrics
 
 from embbench import Provider, run
@@ -19,12 +20,6 @@ from embbench.plugins import Registry
 from embbench.tasks.text_tasks import read_texts
 from embbench.tasks.weat import _distinct_partitions, _smallest, permutation_p_value
 from embbench.words import tokenize
-
-
-def loaded(registry, context, spec):
-    task = registry.make_task(spec)
-    task.load(context)
-    return task
 
 
 def unit(matrix: np.ndarray) -> np.ndarray:
