@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import loaded, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -196,6 +196,31 @@ def test_a_damaged_embedding_cache_entry_is_recomputed(tmp_path, registry, caplo
     entry.write_bytes(entry.read_bytes()[:100])
     np.testing.assert_array_equal(cached.embed(texts), first)
     assert "is damaged" in caplog.text
+
+
+def test_tasks_sharing_sentences_embed_each_distinct_sentence_once(tmp_path, registry, context, glove) -> None:
+    """The embedding cache is keyed by text: STS Benchmark's test pairs come from the SemEval STS years, so the
+    sentences sts14 shares with stsb come from the cache, and the provider embeds only the others."""
+    from embbench.running.embedding_cache import CachingProvider
+
+    stsb, sts14 = loaded(registry, context, "stsb"), loaded(registry, context, "sts14")
+    cached = CachingProvider(glove, tmp_path / "emb")
+    stsb.evaluate(cached)
+    first, stsb_texts = cached.texts_embedded, _sentences(stsb)
+    assert first == len(stsb_texts)
+    sts14_result = sts14.evaluate(cached)
+    sts14_texts = _sentences(sts14)
+    shared = stsb_texts & sts14_texts
+    assert len(shared) > 100 and cached.texts_embedded - first == len(sts14_texts - shared)
+    assert sts14_result.scores == sts14.evaluate(glove).scores  # the same numbers as without the cache
+    again = CachingProvider(glove, tmp_path / "emb")  # a later run: everything from the cache, the same vectors
+    texts = sorted(sts14_texts)
+    np.testing.assert_array_equal(again.embed(texts), glove.embed(texts))
+    assert again.texts_embedded == 0
+
+
+def _sentences(task) -> set[str]:
+    return set(task.columns_["sentence1"]) | set(task.columns_["sentence2"])
 
 
 def test_work_folders_of_dead_processes_are_removed(tmp_path) -> None:

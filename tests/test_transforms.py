@@ -4,8 +4,12 @@ is compact and searched as stored; bad options are located errors."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
+from conftest import loaded
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
@@ -99,6 +103,61 @@ def test_binary_vectors_are_searched_as_hamming_distance(context, registry) -> N
     task = registry.make_task("msr:restrict_vocab=20000")
     task.load(context)
     assert 0 < task.evaluate(provider).scores["3cosadd"] < 0.3  # measurable, and much worse than float32
+
+
+@pytest.fixture(scope="module")
+def bbc_slice(registry, context, tmp_path_factory) -> Path:
+    """The first 100 BBC articles and their headlines as a BEIR folder: each headline retrieves its article."""
+    bbc = loaded(registry, context, "bbc-retrieval")
+    folder = tmp_path_factory.mktemp("bbc-slice")
+    rows = list(zip(bbc.doc_ids_, bbc.docs_, bbc.queries_, strict=True))[:100]
+    (folder / "corpus.jsonl").write_text("".join(json.dumps({"_id": i, "text": d}) + "\n" for i, d, _ in rows))
+    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": i, "text": q}) + "\n" for i, _, q in rows))
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"{i}\t{i}\t1\n" for i, *_ in rows)
+    )
+    return folder
+
+
+def test_binary_codes_of_a_sentence_encoder_retrieve_as_faiss_hamming_search(registry, context, bbc_slice) -> None:
+    """quantize over MiniLM stores each text as 384 sign bits: the retrieval record's top 10 are at the Hamming
+    distances of FAISS's binary flat index over the same codes, and the index is the codes' 48 bytes a document."""
+    import faiss
+
+    binary = context.make_provider("quantize:base=bert,bits=1")
+    assert binary.word_vectors() is None and binary.provenance()["bytes_per_vector"] == 48
+    task = loaded(registry, context, f"retrieval:path={bbc_slice}")
+    output = task.evaluate(binary)
+    assert output.details["index_bytes"] == 100 * 48
+    minilm = context.make_provider("bert")
+    docs, queries = (
+        np.packbits(minilm.embed(task.docs_) > 0, axis=1),
+        np.packbits(minilm.embed(task.queries_) > 0, axis=1),
+    )
+    index = faiss.IndexBinaryFlat(384)
+    index.add(docs)
+    distances, _ = index.search(queries, 10)
+    position = {doc: i for i, doc in enumerate(task.doc_ids_)}
+    for row, top in enumerate(output.items["top_10"]):
+        ours = [position[doc] for doc in top.split()]
+        hamming = np.unpackbits(np.bitwise_xor(docs[ours], queries[row]), axis=1).sum(axis=1)
+        np.testing.assert_array_equal(hamming, distances[row])
+    assert 0.5 < output.scores["ndcg_at_10"] < 1
+
+
+def test_int8_codes_of_a_sentence_encoder_are_calibrated_once_and_close(registry, context, bbc_slice) -> None:
+    int8 = context.make_provider("quantize:base=bert,bits=8")
+    facts = int8.provenance()
+    assert facts["calibration"] == "sotu" and facts["calibration_texts"] == 1000 and facts["bytes_per_vector"] == 384
+    minilm = context.make_provider("bert")
+    texts = loaded(registry, context, f"retrieval:path={bbc_slice}").queries_
+    decoded, original = int8.embed(texts), minilm.embed(texts)
+    inside = np.abs(original) <= 127 * int8.scale_  # values beyond the calibrated range are clipped
+    assert inside.mean() > 0.99
+    assert (np.abs(decoded - original)[inside] <= (int8.scale_ / 2 + 1e-7)[np.nonzero(inside)[1]]).all()
+    np.testing.assert_array_equal(int8.embed(texts[:5]), decoded[:5])  # a text's codes do not depend on its batch
+    assert int8.vector_bytes(100) == 100 * 384 + 384 * 4  # the codes and the scale: what retrieval reports
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class Options(BaseModel):
     """Base of every provider and task configuration: frozen (hashable, cacheable), unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     embedding_only: ClassVar[frozenset[str]] = frozenset()
     """Options that change how a fitted model embeds, not the fit itself: left out of the fit cache's key."""
 
@@ -140,6 +140,11 @@ class Provider(Configured[OptionsT], ABC):
     def provenance(self) -> dict[str, Any]:
         """Facts about how the provider was built (corpus sha256, training seconds, ...), stored in records."""
         return {}
+
+    def vector_bytes(self, count: int) -> int | None:
+        """Bytes that ``count`` of its text embeddings take as the provider stores them (int8 or binary codes);
+        None when they are the float32 vectors ``embed`` returns. A search task reports it as its index's size."""
+        return None
 
     def resources(self) -> dict[str, float]:
         """What one run of this provider needs from a cluster (Ray resource names: num_cpus, num_gpus)."""

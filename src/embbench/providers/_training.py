@@ -73,13 +73,13 @@ def corpus_provenance(corpus: Corpus) -> dict[str, Any]:
     return {"corpus": corpus.name, "corpus_sha256": corpus.sha256, "corpus_tokens": corpus.n_tokens}
 
 
-def corpus_inputs(provider: Provider, context: Context) -> dict[str, str]:
-    """The fingerprint of the corpus named by the provider's ``corpus`` option (every file of a folder)."""
+def corpus_inputs(provider: Provider, context: Context, option: str = "corpus") -> dict[str, str]:
+    """The fingerprint of the corpus named by the provider's ``option`` (every file of a folder)."""
     try:
-        files = corpus_files(provider.options.corpus)
+        files = corpus_files(getattr(provider.options, option))
     except EmbbenchError as exc:
-        raise EmbbenchError(exc.what, f"provider '{provider.name}' option 'corpus'") from None
-    return {"corpus": stable_hash([context.fingerprint(path) for path in files], 64)}
+        raise EmbbenchError(exc.what, f"provider '{provider.name}' option '{option}'") from None
+    return {option: stable_hash([context.fingerprint(path) for path in files], 64)}
 
 
 def path_inputs(provider: Provider, context: Context, what: str, option: str = "path") -> dict[str, str]:
@@ -99,12 +99,12 @@ def base_inputs(provider: Provider, context: Context) -> dict[str, str]:
     return {f"base {what}": value for what, value in inputs.items()}
 
 
-def provider_corpus(provider: Provider) -> Corpus:
-    """The corpus named by the provider's ``corpus`` option; problems name the provider and the option."""
+def provider_corpus(provider: Provider, option: str = "corpus") -> Corpus:
+    """The corpus named by the provider's ``option``; problems name the provider and the option."""
     try:
-        return load_corpus(provider.options.corpus)
+        return load_corpus(getattr(provider.options, option))
     except EmbbenchError as exc:
-        raise EmbbenchError(str(exc), f"provider '{provider.name}' option 'corpus'") from None
+        raise EmbbenchError(str(exc), f"provider '{provider.name}' option '{option}'") from None
 
 
 def provider_vocabulary(provider: Provider, corpus: Corpus, at_least: int = 1) -> list[str]:
