@@ -13,6 +13,7 @@ from conftest import loaded
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
+from embbench import run
 from embbench._util.files import read_json
 from embbench._util.gender_lists import BiasFile
 from embbench.api import Context
@@ -182,3 +183,23 @@ def test_word_lists_missing_from_the_base_vocabulary(tmp_path, registry, cache_d
         Context(cache_dir, registry).make_provider(f"debias:base=[glove:path={path}],method=hard,k=1")
     assert info.value.where == "provider 'debias' option 'max_missing'"
     assert "definitional words are not in the base vocabulary" in info.value.what and "woman" in info.value.what
+
+
+def test_quantize_of_an_encoder_shares_the_encoders_embedding_cache(tmp_path, registry, context) -> None:
+    """quantize:base=bert embeds through bert's own cache folder: bert run afterwards embeds nothing, and the
+    binary record's Spearman is that of the sign bits of bert's embeddings, computed here with scipy."""
+    from scipy import stats
+
+    cache = tmp_path / "cache"
+    (binary,) = run(["quantize:base=bert,bits=1"], ["sts16"], tmp_path / "r1", registry=registry, cache_dir=cache)
+    (minilm,) = run(["bert"], ["sts16"], tmp_path / "r2", registry=registry, cache_dir=cache)
+    assert binary.status == minilm.status == "ok" and binary.embedded["texts"] > 0
+    assert minilm.embedded == {}  # every sentence came from the cache the quantized provider filled
+    task = loaded(registry, context, "sts16")
+    first, second = task.columns_["sentence1"], task.columns_["sentence2"]
+    texts = list(dict.fromkeys(first + second))  # as the task embeds them: each distinct sentence once
+    signs = dict(zip(texts, np.sign(context.make_provider("bert").embed(texts)), strict=True))
+    cosine = np.array([signs[a] @ signs[b] for a, b in zip(first, second, strict=True)]) / 384
+    expected = stats.spearmanr(cosine, task.gold_).statistic
+    assert binary.scores["cosine_spearman"] == pytest.approx(expected, abs=1e-9)
+    assert binary.scores["cosine_spearman"] < minilm.scores["cosine_spearman"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, get_origin
@@ -52,13 +52,19 @@ class Context:
 
     cache_dir: Path
     registry: Registry | None = None
+    share_embeddings: Callable[[str | dict[str, Any], Provider], Provider] | None = None
+    """Set by the runner when the embedding cache is on: puts a fitted provider behind it (see ``make_provider``)."""
 
-    def make_provider(self, spec: str | dict[str, Any]) -> Provider:
-        """Build (and fit) another provider from a spec such as ``"glove:source=glove-6b-50d"``."""
+    def make_provider(self, spec: str | dict[str, Any], *, shared_embeddings: bool = False) -> Provider:
+        """Build (and fit) another provider from a spec such as ``"glove:source=glove-6b-50d"``. With
+        ``shared_embeddings``, its text embeddings come from (and go to) the run's embedding cache, where that
+        provider run on its own keeps them: a transform of a sentence encoder reuses what the encoder embedded."""
         if self.registry is None:
             raise RuntimeError("this context has no registry to build providers from")
         provider = self.registry.make_provider(spec)
         provider.fit(self)
+        if shared_embeddings and self.share_embeddings is not None:
+            return self.share_embeddings(spec, provider)
         return provider
 
     def provider_inputs(self, spec: str | dict[str, Any]) -> dict[str, str]:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from embbench._util.bundled import bundled_dir
 from embbench.errors import ConfigErrors, EmbbenchError, log
@@ -23,6 +23,8 @@ from embbench.records import MIN_COVERAGE
 from embbench.running import ExecutorName
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from embbench.config import Suite
     from embbench.plugins import Registry
     from embbench.records.record import Record
@@ -62,7 +64,7 @@ def _emit(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
     for column in columns:
         table.add_column(column, no_wrap=column == "name", overflow="fold")
     for row in rows:
-        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+        table.add_row(*(Text("" if row[c] is None else str(row[c])) for c in columns))  # as written, never markup
     out.print(table)
 
 
@@ -127,6 +129,8 @@ def check_folder(path: Path | None, option: str) -> None:
 def _progress() -> Progress:
     """The live progress bar; it disappears when the work ends (the summary line says what was done), so a
     planning error is the only thing on screen."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
         transient=True,

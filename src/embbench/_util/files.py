@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -32,6 +31,8 @@ def fetch(url: str, target: Path, sha256: str | None) -> Path:
 
     def download(handle: BinaryIO) -> None:
         try:
+            import urllib.request  # only when a download is needed
+
             with urllib.request.urlopen(url, timeout=60) as response:
                 while chunk := response.read(1 << 20):
                     digest.update(chunk)

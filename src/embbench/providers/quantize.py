@@ -115,7 +115,7 @@ class Quantize(Transform[QuantizeOptions]):
         return {**super().inputs(context), **calibration}
 
     def fit(self, context: Context) -> Quantize:
-        base = context.make_provider(self.options.base)
+        base = context.make_provider(self.options.base, shared_embeddings=True)  # an encoder's: embedded once
         vectors = base.word_vectors()
         if vectors is None:
             return self._fit_encoder(base)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from embbench.api import Context, Items, Provider, Task, TaskOutput
+from embbench.config import spec_from_value
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.records.environment import environment
 from embbench.records.items import scored_rows, take
@@ -149,6 +150,17 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
     )  # fmt: skip
 
 
+def with_shared_embeddings(context: Context) -> Context:
+    """``context`` whose ``make_provider(spec, shared_embeddings=True)`` puts the fitted provider behind the
+    embedding cache folder of its own identity, the folder its own records use."""
+
+    def share(spec: str | dict[str, Any], provider: Provider) -> Provider:
+        planned = Planned(spec_from_value(spec, "base"), provider, inputs=provider.inputs(context))
+        return CachingProvider(provider, context.cache_dir / "embeddings" / planned.identity)  # type: ignore[return-value]
+
+    return replace(context, share_embeddings=share)
+
+
 def fit_once(provider: Planned, context: Context, fitted: dict[str, Provider] | None = None) -> None:
     """Fit the provider, unless ``fitted`` (a worker's provider from its previous job, by identity) holds it: then
     that one is used as it is, since loading it again can cost more than a pair. A newly fitted provider takes
@@ -171,7 +183,7 @@ def provider_records(
     ``fitted``: see ``fit_once``."""
     start = time.perf_counter() - fit_seconds
     try:
-        fit_once(provider, context, fitted)
+        fit_once(provider, with_shared_embeddings(context) if embedding_cache else context, fitted)
     except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
         if raise_errors:
             raise

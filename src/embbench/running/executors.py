@@ -26,7 +26,7 @@ from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import Record, save_record
-from embbench.running.evaluation import Evaluated, fit_once, provider_records
+from embbench.running.evaluation import Evaluated, fit_once, provider_records, with_shared_embeddings
 from embbench.running.planning import Planned, plan
 from embbench.words import WordProvider
 
@@ -108,11 +108,12 @@ def provider_job(
         yield outcome.record.model_dump(mode="json"), outcome.items
 
 
-def fit_job(provider: Spec, cache_dir: str, task_dirs: tuple[str, ...] = ()) -> float:
+def fit_job(provider: Spec, cache_dir: str, task_dirs: tuple[str, ...] = (), embedding_cache: bool = True) -> float:
     """Fit one provider into the cache and return its seconds (a provider that fails here fails again in the job
     of each of its pairs, which records the error per pair)."""
     registry = Registry.load(task_dirs=task_dirs)
     context = Context(Path(cache_dir), registry)
+    context = with_shared_embeddings(context) if embedding_cache else context
     try:
         (planned,), _ = plan(registry, [provider], [], context)
         start = time.perf_counter()
@@ -245,11 +246,13 @@ class ProcessExecutor:
         fitting: dict[concurrent.futures.Future, ProviderWork] = {}
         pairing: dict[concurrent.futures.Future, tuple[str, str | None]] = {}
         cache, task_dirs = str(self.context.cache_dir), self.context.registry.task_dirs if self.context.registry else ()
+        embedding_cache = self.settings.get("embedding_cache", True)
         while queue or fitting or pairing:
             while len(fitting) + len(pairing) < self.jobs and queue:
                 chosen = queue.next(set(pairing.values()))
                 if isinstance(chosen, FitNext):
-                    fitting[pool.submit(fit_job, chosen.work.provider.spec, cache, task_dirs)] = chosen.work
+                    spec = chosen.work.provider.spec
+                    fitting[pool.submit(fit_job, spec, cache, task_dirs, embedding_cache)] = chosen.work
                 else:
                     pairing[pool.submit(_saving_job, str(self.results_dir), chosen.job)] = chosen.key
             done, _ = concurrent.futures.wait([*fitting, *pairing], return_when=concurrent.futures.FIRST_COMPLETED)
@@ -281,7 +284,9 @@ class RayExecutor:
         task_dirs = self.context.registry.task_dirs if self.context.registry else ()
         for item in in_start_order(work):
             need = item.provider.obj.resources()
-            fitted = fit.options(**need).remote(item.provider.spec, str(self.context.cache_dir), task_dirs)
+            fitted = fit.options(**need).remote(
+                item.provider.spec, str(self.context.cache_dir), task_dirs, self.settings.get("embedding_cache", True)
+            )
             # each pair job waits for its provider's fit: Ray passes it the fit's seconds once that has finished
             streams += [pair.options(**need).remote(*job[:-1], fitted)
                         for job in pair_jobs(item, self.context, self.settings, 0.0)]  # fmt: skip

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from embbench._util.files import iter_data_lines
 from embbench.api import Items, Provider, TaskOutput
@@ -56,6 +55,8 @@ def add_and_mul_answers(
     exclude = np.ascontiguousarray(exclude)
     block_rows = max(256, BLOCK_ELEMENTS // len(words))
     loop_bound = len(rows) * COMBINATION_COST > words.size  # else the products dominate: let BLAS use every core
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1 if loop_bound else None, user_api="blas"):  # idle BLAS threads spin, slowing
         for start in range(0, limit, block_rows):  # the loop's threads
             stop = min(limit, start + block_rows)

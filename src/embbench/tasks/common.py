@@ -100,6 +100,32 @@ def embed_distinct(provider: Provider, texts: list[str]) -> tuple[Embedded, np.n
     return embed_checked(provider, distinct), np.array([row[text] for text in texts], dtype=np.int64)
 
 
+def pair_measures(provider: Provider, first: list[str], second: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """MTEB's four measures of each sentence pair (cosine, dot product, Euclidean and Manhattan distance; NaN
+    where a side has no embedding) and which pairs both sides cover; every distinct sentence is embedded once.
+
+    They are computed directly in float64 (the dot product over the norms), so pairs that are equally similar get
+    exactly equal values, and rank as ties: between +-1 vectors (binary codes) every measure is exact."""
+    embedded, rows = embed_distinct(provider, first + second)
+    left, right = rows[: len(first)], rows[len(first) :]
+    covered = embedded.covered[left] & embedded.covered[right]
+    a = np.asarray(embedded.vectors[left[covered]], dtype=np.float64)
+    b = np.asarray(embedded.vectors[right[covered]], dtype=np.float64)
+    dot = np.einsum("ij,ij->i", a, b)
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    difference = a - b
+    measures = {
+        "cosine": np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0),  # 0 beside a zero vector
+        "dot": dot,
+        "euclidean": np.sqrt(np.einsum("ij,ij->i", difference, difference)),
+        "manhattan": np.abs(difference).sum(axis=1),
+    }
+    out = {name: np.full(len(first), np.nan) for name in measures}
+    for name, column in measures.items():
+        out[name][covered] = column
+    return out, covered
+
+
 def unique_ids(ids: list[str]) -> np.ndarray:
     """Item ids as given, with ``#2``, ``#3``... after repeats, so every row of a dataset has its own id."""
     seen: dict[str, int] = {}

@@ -19,22 +19,10 @@ from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
 from embbench.stats.bootstrap import multiplicities
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_distinct, read_columns, unique_ids
+from embbench.tasks.common import pair_measures, read_columns, unique_ids
 
 SIMILARITIES = {"cosine": True, "dot": True, "euclidean": False, "manhattan": False}
 """Each similarity, and whether a larger value means more similar."""
-
-
-def pair_similarities(first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
-    """Cosine, dot product and the two distances of each pair of rows, as MTEB computes them."""
-    from sklearn.metrics.pairwise import paired_cosine_distances, paired_euclidean_distances, paired_manhattan_distances
-
-    return {
-        "cosine": 1 - paired_cosine_distances(first, second),
-        "dot": np.sum(first * second, axis=1),
-        "euclidean": paired_euclidean_distances(first, second),
-        "manhattan": paired_manhattan_distances(first, second),
-    }
 
 
 def average_precisions(labels: np.ndarray, scores: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -94,6 +82,7 @@ class PairClassification(FileTask[FileTaskOptions]):
     once, and a pair is covered when both sentences are. Items are pairs, with their four similarities."""
 
     name = "pair-classification"
+    version = 2
     description = (
         "pair classification (MTEB): average precision of a similarity for the positive pairs, best thresholds"
     )
@@ -110,19 +99,12 @@ class PairClassification(FileTask[FileTaskOptions]):
         self.first_, self.second_, self.lines_ = columns["sentence1"], columns["sentence2"], lines
 
     def evaluate(self, provider: Provider) -> TaskOutput:
-        embedded, rows = embed_distinct(provider, self.first_ + self.second_)
+        values, covered = pair_measures(provider, self.first_, self.second_)
         n = len(self.first_)
-        left, right = rows[:n], rows[n:]
-        covered = embedded.covered[left] & embedded.covered[right]
         labels = self.labels_[covered]
         if len(np.unique(labels)) < 2:
             raise SkipTask(f"the {int(covered.sum())} covered pairs are all of one class, so no threshold or"
                            " average precision is defined", n, int(covered.sum()))  # fmt: skip
-        values = {name: np.full(n, np.nan) for name in SIMILARITIES}
-        for name, column in pair_similarities(
-            embedded.vectors[left[covered]], embedded.vectors[right[covered]]
-        ).items():
-            values[name][covered] = column
         scores: dict[str, float | None] = {}
         for name, higher in SIMILARITIES.items():
             column = values[name][covered]

@@ -1,8 +1,8 @@
 """Semantic textual similarity (MTEB's protocol): how the similarity of two sentences' embeddings ranks the pairs
 against human scores.
 
-Each pair gets four similarities, as MTEB's STS evaluator computes them: the cosine (1 - scikit-learn's paired
-cosine distance), the negative Manhattan and Euclidean distances, and the dot product. The scores are the Pearson
+Each pair gets four similarities, as MTEB's STS evaluator defines them: the cosine, the negative Manhattan and
+Euclidean distances, and the dot product. The scores are the Pearson
 and Spearman correlation of each with the gold scores; the main score is the cosine's Spearman correlation.
 """
 
@@ -17,21 +17,9 @@ from embbench.api import Provider, TaskOutput
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks._correlation import GoldSpearman, correlations, rank_gap, require_rank_correlation
 from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_distinct, numbers, read_columns, unique_ids
+from embbench.tasks.common import numbers, pair_measures, read_columns, unique_ids
 
 PAIR_COLUMNS = ("sentence1", "sentence2", "score")
-
-
-def similarities(first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
-    """The four similarities of each pair of rows, computed as MTEB computes them."""
-    from sklearn.metrics.pairwise import paired_cosine_distances, paired_euclidean_distances, paired_manhattan_distances
-
-    return {
-        "cosine": 1 - paired_cosine_distances(first, second),
-        "manhattan": -paired_manhattan_distances(first, second),
-        "euclidean": -paired_euclidean_distances(first, second),
-        "dot": np.sum(first * second, axis=1),
-    }
 
 
 class SemanticSimilarity(GoldSpearman, FileTask[FileTaskOptions]):
@@ -40,6 +28,7 @@ class SemanticSimilarity(GoldSpearman, FileTask[FileTaskOptions]):
     are. Items are pairs, with their four similarities."""
 
     name = "sts"
+    version = 2
     description = "semantic textual similarity (MTEB): Spearman of the pairs' cosine with human scores"
     Options: ClassVar = FileTaskOptions
     main_score = "cosine_spearman"
@@ -54,15 +43,10 @@ class SemanticSimilarity(GoldSpearman, FileTask[FileTaskOptions]):
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         first, second = self.columns_["sentence1"], self.columns_["sentence2"]
-        embedded, rows = embed_distinct(provider, first + second)
+        measures, covered = pair_measures(provider, first, second)
         n = len(first)
-        left, right = rows[:n], rows[n:]
-        covered = embedded.covered[left] & embedded.covered[right]
-        values = {name: np.full(n, np.nan) for name in ("cosine", "manhattan", "euclidean", "dot")}
-        if covered.any():
-            vectors = embedded.vectors
-            for name, column in similarities(vectors[left[covered]], vectors[right[covered]]).items():
-                values[name][covered] = column
+        values = {"cosine": measures["cosine"], "manhattan": -measures["manhattan"],
+                  "euclidean": -measures["euclidean"], "dot": measures["dot"]}  # fmt: skip
         require_rank_correlation(self.gold_, values["cosine"], covered)
         scores: dict[str, float | None] = {}
         for name, column in values.items():
