@@ -104,8 +104,9 @@ def pair_measures(provider: Provider, first: list[str], second: list[str]) -> tu
     """MTEB's four measures of each sentence pair (cosine, dot product, Euclidean and Manhattan distance; NaN
     where a side has no embedding) and which pairs both sides cover; every distinct sentence is embedded once.
 
-    They are computed directly in float64 (the dot product over the norms), so pairs that are equally similar get
-    exactly equal values, and rank as ties: between +-1 vectors (binary codes) every measure is exact."""
+    They are computed in float64 and rounded to float32, the precision of the embeddings: pairs that are equally
+    similar get equal values and rank as ties (as in MTEB's float32 computation, and unlike float64, whose last
+    bits tell them apart), and between +-1 vectors (binary codes) every measure is exact."""
     embedded, rows = embed_distinct(provider, first + second)
     left, right = rows[: len(first)], rows[len(first) :]
     covered = embedded.covered[left] & embedded.covered[right]
@@ -122,7 +123,7 @@ def pair_measures(provider: Provider, first: list[str], second: list[str]) -> tu
     }
     out = {name: np.full(len(first), np.nan) for name in measures}
     for name, column in measures.items():
-        out[name][covered] = column
+        out[name][covered] = column.astype(np.float32)
     return out, covered
 
 

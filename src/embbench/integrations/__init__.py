@@ -1,0 +1,1 @@
+"""Interoperability with other evaluation tools (MTEB): adapters that use only embbench's public surface."""
