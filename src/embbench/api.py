@@ -186,8 +186,18 @@ class TaskOutput:
         return self.n_scored / self.n_items if self.n_items else 0.0
 
 
-FAMILIES = ("word similarity", "analogy", "categorization", "clustering", "classification", "generation",
-            "semantic textual similarity", "pair classification", "reranking", "retrieval")
+FAMILIES = (
+    "word similarity",
+    "analogy",
+    "categorization",
+    "clustering",
+    "classification",
+    "generation",
+    "semantic textual similarity",
+    "pair classification",
+    "reranking",
+    "retrieval",
+)
 """The quality families of the built-in tasks, in the order boards show them. A task may declare one of these or
 its own (a board shows it after these); ``bias`` is the family of tasks ranked apart, shown last."""
 

@@ -368,12 +368,11 @@ def leaderboard_command(
     apart, intervals, paired tests against each task's best, a common-items view, and an interactive page."""
     from embbench.plugins import Registry
     from embbench.publish.writers import write_leaderboard
-    from embbench.records.record import load_records
 
     check_folder(out_dir, "--out")
-    records = [record for folder in results or [Path("results")] for record in load_records(folder)]
-    formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
     registry = Registry.load(task_dirs=tasks_dir or [])
+    records = [record for folder in results or [Path("results")] for record in board_records(folder, registry)]
+    formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
     for path in write_leaderboard(records, out_dir, formats_asked, min_coverage, ci=ci, registry=registry):
         out.print(f"wrote {path}")
     if screenshot:
@@ -382,6 +381,55 @@ def leaderboard_command(
         if "html" not in formats_asked:
             raise EmbbenchError("a screenshot needs the html format", "--screenshot")
         out.print(f"wrote {take(out_dir / 'leaderboard.html', out_dir / 'leaderboard.png')}")
+
+
+def board_records(folder: Path, registry: Registry) -> list[Record]:
+    """The embbench records under ``folder`` and, beside them, any MTEB result files as records from MTEB."""
+    from embbench.integrations.mteb_results import mteb_records
+    from embbench.records.record import load_records
+
+    return load_records(folder) + mteb_records(folder, registry)
+
+
+@app.command("mteb")
+def mteb_command(
+    provider: Annotated[list[str], typer.Option("-p", "--provider", help="an embbench provider spec; repeat for more")],
+    task: Annotated[
+        list[str], typer.Option("-t", "--task", help="an MTEB task name, or an embbench sts or retrieval task")
+    ],
+    output: Annotated[Path, typer.Option(help="folder for MTEB's result files")] = Path("mteb-results"),
+    cache: Annotated[Path | None, typer.Option(help="embbench's cache folder [default: EMBBENCH_CACHE]")] = None,
+    tasks_dir: TasksDirs = None,
+) -> None:
+    """Run MTEB's own evaluation with embbench providers as MTEB models (through embbench's embedding cache). A
+    task is an MTEB task (its data from the Hugging Face hub) or an embbench sts or retrieval task, run by MTEB
+    over the same local file. `embbench leaderboard --results OUTPUT` puts the results on a board."""
+    from embbench.integrations.mteb import run_mteb
+    from embbench.plugins import Registry
+
+    check_folder(output, "--output")
+    registry = Registry.load(task_dirs=tasks_dir or [])
+    _emit(run_mteb(provider, task, output, cache_dir=cache, registry=registry), False, "MTEB")
+
+
+class ExportFormat(StrEnum):
+    mteb = "mteb"
+
+
+@app.command()
+def export(
+    results: Annotated[Path, typer.Argument(help="folder of result records")],
+    target: Annotated[Path, typer.Argument(metavar="OUT", help="folder to write into")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="the format to write")] = ExportFormat.mteb,
+) -> None:
+    """Write records in another tool's format. mteb: MTEB TaskResult files, OUT/<model>/<revision>/<Task>.json
+    with the model's model_meta.json, the layout of MTEB's results repository (a submission there is a copy)."""
+    from embbench.integrations.mteb_results import export_mteb
+    from embbench.records.record import load_records
+
+    check_folder(target, "OUT")
+    written = export_mteb(load_records(results), target)
+    out.print(f"wrote {len(written)} MTEB result files under {target}")
 
 
 @app.command()

@@ -166,3 +166,42 @@ def _retrieval_task(metadata: Any, task: Any) -> Any:
 
     LocalRetrieval.metadata = metadata
     return LocalRetrieval()
+
+
+def resolve_task(name: str, registry: Registry, cache_dir: Path | None = None) -> Any:
+    """An embbench ``sts`` or ``retrieval`` task (a name or spec) as an MTEB task over its local file, else MTEB's
+    own task of that name (its data from the Hugging Face hub)."""
+    mteb = require_mteb()
+    if name in registry.tasks or ":" in name:
+        return mteb_task(name, registry=registry, cache_dir=cache_dir)
+    try:
+        return mteb.get_task(name)
+    except (KeyError, ValueError):
+        raise EmbbenchError("neither an MTEB task nor an embbench sts or retrieval task", f"-t {name}") from None
+
+
+def run_mteb(
+    providers: list[str], tasks: list[str], output: Path, *, cache_dir: Path | None = None,
+    registry: Registry | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Each provider on each task through ``mteb.evaluate``; MTEB's result files go under ``output/results`` (a
+    provider whose identity is unchanged reuses them). One row per (provider, task) with the main score."""
+    mteb = require_mteb()
+    import datasets
+
+    datasets.disable_progress_bars()  # the summary says what ran
+    registry = _registry(registry)
+    built = [resolve_task(name, registry, cache_dir) for name in tasks]
+    cache = mteb.ResultCache(output)
+    rows = []
+    for spec in providers:
+        model = embbench_model(spec, cache_dir=cache_dir, registry=registry)
+        try:
+            result = mteb.evaluate(model, tasks=built, cache=cache, show_progress_bar=False)
+        except (OSError, ConnectionError, ValueError) as exc:  # a hub task's data, offline
+            raise EmbbenchError(f"MTEB could not run: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+                                f"-p {spec}") from None  # fmt: skip
+        rows += [{"provider": model.mteb_model_meta.name, "task": task.task_name, "main_score": task.get_score(),
+                  "file": str(cache.get_task_result_path(task.task_name, model.mteb_model_meta))}
+                 for task in result.task_results]  # fmt: skip
+    return rows

@@ -50,7 +50,7 @@ class Cell:
                 "n_scored": r.n_scored, "status": r.status, "error": r.error, "p_vs_best": self.p_vs_best,
                 "best": self.best, "top_tier": self.top_tier, "common_score": self.common_score, "test": self.test,
                 "scores": r.scores, "tolerance": r.tolerance, "provenance": r.provenance, "hardest": self.hardest(),
-                "record": r.path.name if r.path else r.key}  # fmt: skip
+                "record": r.path.name if r.path else r.key, "origin": r.origin}  # fmt: skip
 
     def hardest(self, top: int = 5) -> list[dict[str, Any]]:
         """The scored items with the highest loss, their readable columns only."""
@@ -281,6 +281,9 @@ def _column(
     for cell, adjusted, (_, name) in zip(others, holm([p for p, _ in tests]), tests, strict=True):
         cell.p_vs_best, cell.test = (None if math.isnan(adjusted) else adjusted), name
         cell.top_tier = cell.p_vs_best is not None and cell.p_vs_best >= ALPHA
+    for cell in scored:
+        if cell is not best and cell not in others:
+            cell.test = untested(cell if cell.items is None else best, cell.items is None)
     with_items = [c for c in scored if c.items is not None]
     if task is not None and with_items:
         common = set.intersection(*(set(c.items["id"].astype(str)) for c in with_items))
@@ -289,6 +292,13 @@ def _column(
             keep = np.isin(cell.items["id"].astype(str), list(common))
             cell.common_score = task.score_items(take(cell.items, keep)) if keep.any() else None
     return column, cells
+
+
+def untested(without: Cell, own: bool) -> str:
+    """Why a cell has no paired test: it (``own``) or the task's best has no per-item outputs (MTEB's never do)."""
+    whose = "no per-item outputs" if own else "the best score has no per-item outputs"
+    source = "from MTEB: " if without.record.origin == "mteb" else ""
+    return f"{source}{whose}, so no paired test or tier"
 
 
 def quality_frontiers(columns: list[Column], cells: dict, metadata: dict) -> dict[str, list[dict[str, Any]]]:

@@ -30,6 +30,12 @@ def record_key(provider: str, provider_config: dict[str, Any], task: str, task_c
     return stable_hash([provider, provider_config, task, task_config], 16)
 
 
+def provider_identity(name: str, version: int | None, config: dict[str, Any], inputs: dict[str, str]) -> str:
+    """Hash of everything that determines a provider's vectors: name, version, options and inputs (it names the
+    provider's embedding cache folder and its MTEB revision)."""
+    return stable_hash([name, version, config, inputs])
+
+
 class Record(BaseModel):
     """The outcome of one provider on one task."""
 
@@ -47,6 +53,8 @@ class Record(BaseModel):
     task_version: int | None = None
     family: str | None = None
     """The task's family (its column group on a board); records written before families were declared have none."""
+    origin: Literal["embbench", "mteb"] = "embbench"
+    """Where the scores come from: an embbench run, or an MTEB result file (no per-item outputs)."""
     status: Status
     error: str | None = None
     scores: dict[str, float | None] = Field(default_factory=dict)
@@ -90,6 +98,10 @@ class Record(BaseModel):
         if not isinstance(other, Record):
             return NotImplemented
         return self.__dict__ == other.__dict__ and self._path == other._path
+
+    @property
+    def provider_identity(self) -> str:
+        return provider_identity(self.provider, self.provider_version, self.provider_config, self.provider_inputs)
 
     @property
     def main_value(self) -> float | None:

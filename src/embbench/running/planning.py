@@ -13,6 +13,7 @@ from embbench.api import Context, Provider, Task
 from embbench.config import Spec, parse_spec, spec_from_value
 from embbench.errors import ConfigErrors, EmbbenchError
 from embbench.plugins import Registry
+from embbench.records.record import provider_identity
 
 BuiltT = TypeVar("BuiltT", Provider, Task)
 
@@ -33,7 +34,7 @@ class Planned(Generic[BuiltT]):
     @property
     def identity(self) -> str:
         """Hash of everything that determines the provider's vectors: name, version, options and inputs."""
-        return stable_hash([self.spec.name, type(self.obj).version, self.config, self.inputs])
+        return provider_identity(self.spec.name, type(self.obj).version, self.config, self.inputs)
 
 
 def _shown(key: str, value: Any, depth: int) -> str:

@@ -23,6 +23,7 @@ function tooltip(c, col) {
   if (covered) parts.push(covered);
   if (c.best) parts.push('best on this task');
   else if (c.p_vs_best !== null) parts.push('p vs best = ' + fmt(c.p_vs_best, 4) + ' (' + (c.test || col.test) + ', Holm)');
+  else if (c.test) parts.push(c.test);
   if (c.common_score !== null) parts.push('on the ' + col.common_items + ' common items: ' + fmt(c.common_score));
   return parts.join(' · ');
 }
@@ -72,8 +73,8 @@ function details(p, t) {
   box.innerHTML = '<button class="close" aria-label="close">×</button><h3>' + esc(p) + ' × ' + esc(t) + '</h3>' +
     '<p><span data-field="score">' + fmt(c.score, 4) + '</span> ' + esc(col.metric) + ' (' + (col.higher_is_better ? 'higher' : 'lower') +
     ' is better); 95% CI <span data-field="ci">' + (c.ci95 ? fmt(c.ci95[0], 4) + ' – ' + fmt(c.ci95[1], 4) : '–') + '</span>; coverage ' +
-    c.n_scored + ' / ' + c.n_items + '; ' + (c.best ? '<span data-field="p">the best on this task</span>' :
-    'p vs best <span data-field="p">' + fmt(c.p_vs_best, 4) + '</span> (' + esc(c.test || col.test) + ', Holm)') + '; on common items ' + fmt(c.common_score, 4) + '; tolerance ' + (c.tolerance === null ? '–' : num(c.tolerance)) + '</p>' +
+    (c.n_items === null ? '–' : c.n_scored + ' / ' + c.n_items) + '; ' + (c.best ? '<span data-field="p">the best on this task</span>' :
+    c.p_vs_best === null && c.test ? '<span data-field="p">' + esc(c.test) + '</span>' : 'p vs best <span data-field="p">' + fmt(c.p_vs_best, 4) + '</span> (' + esc(c.test || col.test) + ', Holm)') + '; on common items ' + fmt(c.common_score, 4) + '; tolerance ' + (c.tolerance === null ? '–' : num(c.tolerance)) + '</p>' +
     '<h4>scores</h4>' + kv(main) + (Object.keys(sections).length ? '<h4>per section / per test</h4>' + kv(sections) : '') +
     '<h4>protocol</h4>' + kv(col.config) + '<h4>provenance</h4>' + kv(c.provenance) +
     (c.hardest && c.hardest.length ? '<h4>hardest items</h4>' + '<table><tr>' + Object.keys(c.hardest[0]).map(k => '<th>' + esc(k) + '</th>').join('') + '</tr>' + c.hardest.map(r => '<tr>' +
