@@ -397,3 +397,41 @@ def embbench_debias(cache: Path, out: Path) -> dict:
     seconds = time.perf_counter() - start
     np.save(out, np.asarray(provider.word_vectors().matrix, dtype=np.float32))
     return {"seconds": seconds}
+
+
+STS_TASKS = ("stsb", "sick-r", "sts13", "sts14", "sts15", "sts16")
+
+
+def mteb_sts_suite(results: Path) -> dict:
+    """What an MTEB user runs: ``mteb.evaluate`` of the packaged all-MiniLM-L6-v2 (a sentence-transformers model,
+    which MTEB wraps itself) on the six STS tasks, built as MTEB tasks over the same local files."""
+    import mteb
+    from sentence_transformers import SentenceTransformer
+
+    from embbench.integrations.mteb import mteb_task
+    from embbench.providers.bert import packaged_minilm
+
+    start = time.perf_counter()
+    model = SentenceTransformer(str(packaged_minilm()), device="cpu")
+    tasks = [mteb_task(name) for name in STS_TASKS]
+    result = mteb.evaluate(model, tasks=tasks, cache=mteb.ResultCache(results), show_progress_bar=False)
+    scores = {task.task_name: task.scores["test"][0]["cosine_spearman"] for task in result.task_results}
+    return {"seconds": time.perf_counter() - start, "scores": scores}
+
+
+def embbench_sts_suite(results: Path, cache: Path) -> dict:
+    """``embbench run -p bert`` on the same six tasks, cold (an empty cache), as a command."""
+    import os
+    import subprocess
+    import sys
+
+    from embbench.records.record import load_records
+
+    tasks = [arg for name in STS_TASKS for arg in ("-t", name)]
+    command = [str(Path(sys.executable).with_name("embbench")), "run", "-p", "bert", *tasks, "--results",
+               str(results), "--cache", str(cache)]  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(command, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True)
+    seconds = time.perf_counter() - start
+    scores = {r.task: r.scores["cosine_spearman"] for r in load_records(results)}
+    return {"seconds": seconds, "scores": scores}

@@ -178,3 +178,23 @@ def test_the_page_plots_quality_against_bytes_with_the_pareto_frontier(browser, 
     assert page.eval_on_selector("#frontier-plot polyline.frontier", "l => l.points.numberOfItems") == sum(
         p["frontier"] for p in points)  # fmt: skip
     assert not errors
+
+
+def test_a_cell_from_mteb_says_why_it_has_no_paired_test(browser, tmp_path, registry, cache_dir) -> None:
+    """MTEB's result files beside embbench records: the MTEB row's cells say, in the tooltip and the details panel,
+    that MTEB stores no per-item outputs, so there is no paired test or tier, rather than showing a blank."""
+    import shutil
+
+    from embbench.integrations.mteb_results import mteb_records
+
+    shutil.copytree(Path(__file__).parent / "data" / "mteb-results", tmp_path / "mteb")
+    run(["glove"], ["sts16"], tmp_path / "ours", registry=registry, cache_dir=cache_dir)
+    records = load_records(tmp_path / "ours") + mteb_records(tmp_path / "mteb", registry)
+    write_leaderboard(records, tmp_path / "board", ["html", "json"], registry=registry)
+    page, errors = open_page(browser, tmp_path / "board" / "leaderboard.html")
+    glove = page.locator('#board td[data-provider="glove"][data-task="sts16"]')
+    reason = "the best score has no per-item outputs, so no paired test or tier"  # MiniLM's, from MTEB, is the best
+    assert reason in glove.get_attribute("title")
+    glove.click()
+    assert page.text_content('#details [data-field="p"]') == f"from MTEB: {reason}"
+    assert not errors
