@@ -281,9 +281,14 @@ def test_the_public_surface_for_plugin_authors() -> None:
     assert provider.registered_name == "glove" and provider.plugin.name == "glove"
 
 
-def test_ctrl_c_during_a_parallel_run_keeps_finished_records_and_leaves_no_worker(tmp_path: Path) -> None:
-    """Ctrl-C (SIGINT to the terminal's process group) while a worker is busy: exit 130 with one line, no
-    traceback from the driver or the workers, the finished records kept, no worker process left behind."""
+@pytest.mark.parametrize(("stop", "code", "line"), [
+    ("ctrl-c", 130, "aborted (records finished so far are kept"),
+    ("sigterm", 143, "terminated (SIGTERM) (records finished so far are kept"),
+])  # fmt: skip
+def test_stopping_a_parallel_run_keeps_finished_records_and_leaves_no_worker(tmp_path: Path, stop, code, line) -> None:
+    """Ctrl-C (SIGINT to the terminal's process group) or SIGTERM to the driver alone (``kill PID``, a service
+    manager) while a worker is busy: a distinct exit code with one line, no traceback from the driver or the
+    workers, the finished records kept, no worker process (nor multiprocessing's resource tracker) left behind."""
     fake_distribution(
         tmp_path,
         "sleepy_plugin",
@@ -317,10 +322,13 @@ def register_providers(register):
     while len(list(results.glob("*.json"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.5)
     time.sleep(2)  # all but the sleepy ws353 pair have finished
-    os.killpg(process.pid, signal.SIGINT)
+    if stop == "ctrl-c":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
-    assert "aborted (records finished so far are kept" in stderr and "Traceback" not in stderr, stderr
+    assert process.returncode == code
+    assert line in stderr and "Traceback" not in stderr, stderr
     finished = sorted(p.name.rsplit("__", 1)[0] for p in results.glob("*.json"))
     assert finished == ["glove__mc30", "glove__ws353", "sleepy__mc30"]
     assert not running_in_group(process.pid, within=10)  # the workers are gone too

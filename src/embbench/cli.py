@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -464,10 +466,31 @@ def compare(
             raise typer.Exit(1)
 
 
-def aborted(args: list[str]) -> str:
-    """The line printed on Ctrl-C: a run keeps what it finished, and says so."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: the workers are stopped and what has finished is kept."""
+
+
+SIGNALLED: set[int] = set()  # the signals this process was stopped by (typer may hand back only an exit code)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    SIGNALLED.add(signum)
+    raise Terminated
+
+
+def aborted(args: list[str], why: str = "aborted") -> str:
+    """The line printed on Ctrl-C or SIGTERM: a run keeps what it finished, and says so."""
     command = next((a for a in args if not a.startswith("-")), "")
-    return "aborted (records finished so far are kept; a rerun does the rest)" if command == "run" else "aborted"
+    return f"{why} (records finished so far are kept; a rerun does the rest)" if command == "run" else why
+
+
+def _interrupted(args: list[str]) -> int:
+    """Say what a stopped command kept; the exit code tells Ctrl-C (130) from SIGTERM (143)."""
+    if signal.SIGTERM in SIGNALLED:
+        print(aborted(args, "terminated (SIGTERM)"), file=sys.stderr)
+        return 143
+    print(aborted(args), file=sys.stderr)
+    return 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -478,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         log.addHandler(handler)
         log.propagate = False
     args = sys.argv[1:] if argv is None else argv
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(args=argv, standalone_mode=False)
     except ConfigErrors as exc:
@@ -490,8 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         code = exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        print(aborted(args), file=sys.stderr)
-        return 130
+        return _interrupted(args)
     except Exception as exc:
         # Usage errors: click's ClickException, or its copy inside typer >= 0.26 (not a click subclass).
         if callable(getattr(exc, "format_message", None)) and isinstance(getattr(exc, "exit_code", None), int):
@@ -502,8 +526,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR: unexpected {type(exc).__name__}: {exc} (a bug in embbench or a plugin;"
               " EMBBENCH_TRACEBACK=1 shows where)", file=sys.stderr)  # fmt: skip
         return 70
-    if code == 130:  # typer's answer to Ctrl-C
-        print(aborted(args), file=sys.stderr)
+    if code == 130:  # typer's answer to Ctrl-C (and to SIGTERM, raised as one)
+        return _interrupted(args)
     return code if isinstance(code, int) else 0
 
 
