@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from embbench import run
 from embbench._util.files import fetch
@@ -212,3 +213,33 @@ def test_suite_file_errors(tmp_path: Path) -> None:
     bad.write_text("providers = [\n")
     with pytest.raises(EmbbenchError, match="not valid TOML"):
         load_suite(bad)
+
+
+def test_a_published_board_carries_its_items_in_one_checked_bundle(tmp_path, registry, cache_dir, caplog) -> None:
+    """`embbench leaderboard --records` writes OUT/records: the records and one items bundle, no loose items
+    files. A board rebuilt from it has the same paired tests and common items as the one built from the run; a
+    bundle entry that no longer matches its record's sha256 is left out with a warning naming the record."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from embbench.records.bundle import BUNDLE
+
+    run(["glove", "pca:base=glove,dim=10"], ["rg65", "mc30"], tmp_path / "r", registry=registry, cache_dir=cache_dir)
+    done = run_cli("leaderboard", "--results", str(tmp_path / "r"), "--out", str(tmp_path / "b"), "--records")
+    assert done.returncode == 0, done.stderr
+    published = tmp_path / "b" / "records"
+    assert (published / BUNDLE).is_file() and not list(published.glob("*.items.parquet"))
+    assert len(list(published.glob("*.json"))) == 4
+    fresh, rebuilt = (build_board(load_records(folder), registry=registry) for folder in (tmp_path / "r", published))
+    for key, cell in fresh.cells.items():
+        assert rebuilt.cells[key].p_vs_best == cell.p_vs_best and rebuilt.cells[key].common_score == cell.common_score
+    assert any(cell.p_vs_best is not None for cell in rebuilt.cells.values())
+    table = pq.read_table(published / BUNDLE)
+    blobs = table.column("parquet").to_pylist()
+    blobs[0] = blobs[0][:-8] + b"\0" * 8  # one entry damaged
+    pq.write_table(pa.table({"items_file": table.column("items_file"), "parquet": pa.array(blobs, pa.binary())}),
+                   published / BUNDLE)  # fmt: skip
+    damaged = table.column("items_file")[0].as_py()
+    board = build_board(load_records(published), registry=registry)
+    assert sum(cell.items is None for cell in board.cells.values()) == 1
+    assert f"{damaged} in {BUNDLE} does not match the sha256 in its record" in caplog.text

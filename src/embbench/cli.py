@@ -364,10 +364,15 @@ def leaderboard_command(
     screenshot: Annotated[
         bool, typer.Option(help="also save leaderboard.png of the HTML page (needs Playwright and Chromium)")
     ] = False,
+    with_records: Annotated[
+        bool, typer.Option("--records", help="also write OUT/records: the records and one bundle of their items")
+    ] = False,
     tasks_dir: TasksDirs = None,
 ) -> None:
     """Publish a leaderboard: family means, Borda count, mean rank with its 95% rank interval, the bias rank
-    apart, intervals, paired tests against each task's best, a common-items view, and an interactive page."""
+    apart, intervals, paired tests against each task's best, a common-items view, and an interactive page. With
+    --records, OUT/records holds the records and their per-item outputs (items-bundle.parquet), so anyone can
+    rebuild the board, or add their own provider's records to it with its full statistics."""
     from embbench.plugins import Registry
     from embbench.publish.writers import write_leaderboard
 
@@ -377,6 +382,10 @@ def leaderboard_command(
     formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
     for path in write_leaderboard(records, out_dir, formats_asked, min_coverage, ci=ci, registry=registry):
         out.print(f"wrote {path}")
+    if with_records:
+        from embbench.records.bundle import publish_records
+
+        out.print(f"wrote {publish_records(records, out_dir / 'records')}")
     if screenshot:
         from embbench.publish.screenshot import screenshot as take
 

@@ -17,10 +17,10 @@ import numpy as np
 
 from embbench.api import FAMILIES, Items, Task
 from embbench.config import Spec
-from embbench.errors import EmbbenchError
+from embbench.errors import EmbbenchError, warn
 from embbench.plugins import Registry
 from embbench.records import MIN_COVERAGE
-from embbench.records.items import read_items, readable_columns, scored_rows, take
+from embbench.records.items import ItemsMissing, read_items, readable_columns, scored_rows, take
 from embbench.records.record import Record
 from embbench.stats.significance import holm, mcnemar_exact, paired_bootstrap, paired_t, resampled, spearman_williams
 
@@ -154,7 +154,10 @@ def scored_items(record: Record) -> Items | None:
         return None
     try:
         frame = read_items(record)
-    except EmbbenchError:
+    except ItemsMissing:
+        return None
+    except EmbbenchError as exc:  # damaged or tampered with: the board goes on without them, and says so
+        warn(f"{exc}; its per-item outputs are left out")
         return None
     items = {name: frame[name].to_numpy() for name in frame.columns}
     return take(items, scored_rows(items))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -44,15 +45,25 @@ def parquet_bytes(items: Items) -> bytes:
     return buffer.getvalue()
 
 
+class ItemsMissing(EmbbenchError):
+    """A record whose per-item outputs are not there (neither beside it nor in a bundle)."""
+
+
 def read_items(record: Record) -> Any:
     """The record's per-item outputs as a DataFrame, checked against the sha256 the record stores."""
     import pandas as pd
 
     if record.path is None or not record.items_file:
-        raise EmbbenchError("this record has no per-item outputs", str(record.path or record.key))
+        raise ItemsMissing("this record has no per-item outputs", str(record.path or record.key))
     path = record.path.parent / record.items_file
-    if not path.is_file():
-        raise EmbbenchError(f"its items file {record.items_file} is missing", str(record.path))
-    if record.items_sha256 and sha256_file(path) != record.items_sha256:
-        raise EmbbenchError("the items file does not match the sha256 in its record", str(path))
-    return pd.read_parquet(path)
+    if path.is_file():
+        if record.items_sha256 and sha256_file(path) != record.items_sha256:
+            raise EmbbenchError("the items file does not match the sha256 in its record", str(path))
+        return pd.read_parquet(path)
+    from embbench.records.bundle import BUNDLE, bundled_items_file
+
+    data = bundled_items_file(record)
+    if record.items_sha256 and hashlib.sha256(data).hexdigest() != record.items_sha256:
+        raise EmbbenchError(f"{record.items_file} in {BUNDLE} does not match the sha256 in its record",
+                            str(record.path))  # fmt: skip
+    return pd.read_parquet(io.BytesIO(data))
