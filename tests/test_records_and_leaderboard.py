@@ -243,3 +243,59 @@ def test_a_published_board_carries_its_items_in_one_checked_bundle(tmp_path, reg
     board = build_board(load_records(published), registry=registry)
     assert sum(cell.items is None for cell in board.cells.values()) == 1
     assert f"{damaged} in {BUNDLE} does not match the sha256 in its record" in caplog.text
+
+
+AGAINST_TASKS = ["rg65", "mc30", "msr:restrict_vocab=20000"]
+
+
+@pytest.fixture(scope="module")
+def published_board(tmp_path_factory, registry, cache_dir) -> Path:
+    """A small published board: two providers on three tasks, with --records."""
+    folder = tmp_path_factory.mktemp("published")
+    run(["glove", "pca:base=glove,dim=10"], AGAINST_TASKS, folder / "r", registry=registry, cache_dir=cache_dir)
+    done = run_cli("leaderboard", "--results", str(folder / "r"), "--out", str(folder / "board"), "--records")
+    assert done.returncode == 0, done.stderr
+    return folder / "board"
+
+
+def test_against_a_published_board_runs_only_the_new_provider(tmp_path, published_board, registry, cache_dir) -> None:
+    """`embbench run -p NEW --against BOARD`: the new provider on exactly the board's tasks (options included),
+    nothing published rerun, one board with its row marked new and paired p-values equal to a board where all
+    three providers were run together."""
+    done = run_cli("run", "-p", "pca:base=glove,dim=25", "--against", str(published_board), "--results",
+                   str(tmp_path / "mine"), "--leaderboard", str(tmp_path / "merged"),
+                   "--cache", str(cache_dir))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    mine = load_records(tmp_path / "mine")
+    assert sorted(r.task_label for r in mine) == ["mc30", "msr(restrict_vocab=20000)", "rg65"]
+    assert {r.provider_label for r in mine} == {"pca(base=glove, dim=25)"}
+    merged = json.loads((tmp_path / "merged" / "leaderboard.json").read_text())
+    assert merged["metadata"]["pca(base=glove, dim=25)"]["new"] is True
+    assert "pca(base=glove, dim=25) (new)" in (tmp_path / "merged" / "leaderboard.md").read_text()
+    providers = ["glove", "pca:base=glove,dim=10", "pca:base=glove,dim=25"]
+    together = build_board(run(providers, AGAINST_TASKS, tmp_path / "all", registry=registry, cache_dir=cache_dir),
+                           registry=registry)  # fmt: skip
+    tested = 0
+    for (provider, task), cell in together.cells.items():
+        published = merged["cells"][provider][task]["p_vs_best"]
+        assert published == (None if cell.p_vs_best is None else pytest.approx(cell.p_vs_best, rel=1e-12))
+        tested += cell.p_vs_best is not None
+    assert tested >= 4
+
+
+def test_against_refuses_a_board_made_by_other_task_versions(tmp_path, published_board) -> None:
+    import shutil
+
+    board = tmp_path / "board"
+    shutil.copytree(published_board, board)
+    path = next((board / "records").glob("glove__rg65__*.json"))
+    data = json.loads(path.read_text())
+    data["task_version"] = 99
+    path.write_text(json.dumps(data))
+    done = run_cli("run", "-p", "pca:base=glove,dim=25", "--against", str(board), "--results", str(tmp_path / "m"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"ERROR: {board}: its records were made by other task versions" in done.stderr
+    assert "rg65: published by version 99 of the task, this one is" in done.stderr
+    assert not (tmp_path / "m").exists()
+    again = run_cli("run", "-p", "glove", "-t", "rg65", "--against", str(published_board))
+    assert again.returncode == 2 and "runs the board's own tasks: give only providers (-p)" in again.stderr

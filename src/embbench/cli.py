@@ -150,12 +150,18 @@ class RunPlan:
 
 def resolve_run(
     provider: list[str] | None, task: list[str] | None, suite: Path | None, results: Path | None,
-    leaderboard: Path | None,
+    leaderboard: Path | None, against: bool = False,
 ) -> RunPlan:  # fmt: skip
     """The suite file and the -p/-t specs together; with none of them, the built-in default suite into the default
-    board (records kept elsewhere get a board only when asked)."""
+    board (records kept elsewhere get a board only when asked). ``against``: the tasks are a published board's,
+    added later."""
     from embbench.config import Suite, load_suite, parse_spec
 
+    if against:
+        providers = [parse_spec(p, f"-p {p}") for p in provider or []]
+        if not providers:
+            raise EmbbenchError("give the providers to add to the board (-p)", "--against")
+        return RunPlan(Suite(providers, []), results or Path("results"), leaderboard or Path("leaderboards/against"))
     default = not (provider or task or suite)
     plan = load_suite(suite or DEFAULT_SUITE) if (suite or default) else Suite([], [])
     plan.providers += [parse_spec(p, f"-p {p}") for p in provider or []]
@@ -256,22 +262,41 @@ def run_command(
     profile: Annotated[
         bool, typer.Option(help="print where the time went: fit, embed, score, interval per provider and family")
     ] = False,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            help="a published board: run the -p providers on exactly its tasks, and write one board of"
+            " both (new rows marked) [default --leaderboard: leaderboards/against]"
+        ),
+    ] = None,
     tasks_dir: TasksDirs = None,
 ) -> None:
     """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default.
 
     A pair whose record still holds is skipped; one whose inputs, dataset or code version changed is redone,
-    and the reason is printed. A failure never replaces a finished ok record.
+    and the reason is printed. A failure never replaces a finished ok record. With --against BOARD, the new
+    providers run on the board's own tasks (refused, naming each difference, when this installation's tasks
+    or data differ from the published ones), and the board gets their rows beside the published ones.
     """
     from embbench.plugins import Registry
     from embbench.publish.writers import write_leaderboard
     from embbench.records.record import load_records
     from embbench.running.runner import run
 
-    plan = resolve_run(provider, task, suite, results, leaderboard)
+    if against is not None and (task or suite):
+        raise EmbbenchError("runs the board's own tasks: give only providers (-p)", "--against")
+    plan = resolve_run(provider, task, suite, results, leaderboard, against is not None)
     for path, option in ((plan.results, "--results"), (plan.leaderboard, "--leaderboard"), (cache, "--cache")):
         check_folder(path, option)
     registry = Registry.load(task_dirs=tasks_dir or [])
+    published = None
+    if against is not None:
+        from embbench._util.files import default_cache_dir
+        from embbench.api import Context
+        from embbench.running.against import published_tasks
+
+        published = published_tasks(against, registry, Context(cache or default_cache_dir(), registry))
+        plan.suite.tasks = published.tasks
     for plugin in registry.plugins:
         if plugin.error:
             err.print(f"WARNING: plugin '{plugin.name}' is left out: {plugin.error}", markup=False, highlight=False)
@@ -289,8 +314,14 @@ def run_command(
         print_profile(records)
     if plan.leaderboard:
         formats = ["md", "csv", "json", "html"]
-        for path in write_leaderboard(load_records(plan.results), plan.leaderboard, formats, min_coverage,
-                                      registry=registry):  # fmt: skip
+        board_records, new = load_records(plan.results), ()
+        if published is not None:
+            from embbench.running.against import check_new
+
+            check_new(published.records, records)
+            board_records, new = published.records + records, {r.provider_label for r in records}
+        for path in write_leaderboard(board_records, plan.leaderboard, formats, min_coverage, registry=registry,
+                                      new=new):  # fmt: skip
             err.print(f"wrote {path}")
     if failed:
         raise typer.Exit(1)

@@ -211,9 +211,11 @@ def _borda(values: dict[str, float], higher: bool) -> dict[str, int]:
 
 
 def build_board(
-    records: Iterable[Record], min_coverage: float = MIN_COVERAGE, registry: Registry | None = None
-) -> Board:
-    """The board of these records (items read from beside each record)."""
+    records: Iterable[Record], min_coverage: float = MIN_COVERAGE, registry: Registry | None = None,
+    new: Iterable[str] = (),
+) -> Board:  # fmt: skip
+    """The board of these records (items read from beside each record, or from their bundle); the providers in
+    ``new`` are marked so (rows added to a published board)."""
     records = list(records)
     if not records:
         raise EmbbenchError("no result records to tabulate")
@@ -234,6 +236,8 @@ def build_board(
     aggregates = _aggregates(providers, columns, cells)
     providers.sort(key=lambda p: (aggregates[p]["mean_rank"] is None, aggregates[p]["mean_rank"] or 0, p))
     metadata = _metadata(providers, records)
+    for provider in set(new) & set(providers):
+        metadata[provider]["new"] = True
     return Board(
         providers, columns, cells, aggregates, metadata, min_coverage, quality_frontiers(columns, cells, metadata)
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from embbench._util.atomic import atomic_write
@@ -64,7 +64,8 @@ def table(board: Board, ci: bool = False, bold: str = "**") -> tuple[list[str], 
         cells = {c.task: cell_text(board, board.cell(p, c.task), ci, bold=bold) for c in board.columns}
         means = [f"{a['families'][f]:.3f}" if f in a["families"] else "–" for f in families]
         ranks = [_rank_text(a["mean_rank"], a["rank_interval"]), str(a["borda"])]
-        rows.append([p, *ranks, *means, *(cells[c.task] for c in quality), _rank_text(a["bias_rank"])]
+        label = f"{p} (new)" if board.metadata[p].get("new") else p
+        rows.append([label, *ranks, *means, *(cells[c.task] for c in quality), _rank_text(a["bias_rank"])]
                     + [cells[c.task] for c in bias])  # fmt: skip
     return header, rows
 
@@ -144,13 +145,15 @@ def write_leaderboard(
     min_coverage: float = MIN_COVERAGE,
     ci: bool = False,
     registry: Registry | None = None,
+    new: Iterable[str] = (),
 ) -> list[Path]:
-    """Write ``leaderboard.<ext>`` in each format; returns the paths written."""
+    """Write ``leaderboard.<ext>`` in each format (the providers in ``new`` marked as added); returns the paths
+    written."""
     if not formats:
         raise EmbbenchError("no format given (choose from md, csv, json, html, latex)", "--format")
     for fmt in formats:
         if fmt not in WRITERS:
             raise EmbbenchError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})", "--format")
-    board = build_board(records, min_coverage, registry or Registry.load())
+    board = build_board(records, min_coverage, registry or Registry.load(), new)
     writers = {**WRITERS, "md": lambda b: to_markdown(b, ci)}
     return [atomic_write(out_dir / f"leaderboard.{SUFFIX[fmt]}", writers[fmt](board)) for fmt in formats]

@@ -49,7 +49,8 @@ function render() {
         c.coverage < D.min_coverage && view === 'all' ? 'low' : ''].join(' ').trim();
       return '<td class="' + cls + '" data-provider="' + esc(p) + '" data-task="' + esc(col.task) + '" title="' + esc(tooltip(c, col)) + '">' + fmt(v) + '</td>';
     }).join('');
-    return '<tr data-provider="' + esc(p) + '"><th>' + esc(p) + '</th>' + aggs + tds + '</tr>';
+    const added = D.metadata[p] && D.metadata[p].new ? ' <small class="new">new</small>' : '';
+    return '<tr data-provider="' + esc(p) + '"><th>' + esc(p) + added + '</th>' + aggs + tds + '</tr>';
   }).join('');
   document.getElementById('board').innerHTML = '<thead><tr>' + head.join('') + '</tr></thead><tbody>' + body + '</tbody>';
   document.querySelectorAll('#board thead th').forEach(th => {
