@@ -350,3 +350,29 @@ def running_in_group(group: int, within: float) -> list:
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.5)
+
+
+def test_a_scaffolded_plugin_installs_passes_its_tests_and_registers(tmp_path: Path) -> None:
+    """`embbench new plugin` writes a package that pip installs (a real wheel, built by hatchling), whose own tests
+    (embbench's conformance checks) pass, and that `embbench plugins` and `embbench list` then show."""
+    made = run_cli("new", "plugin", "my-model", "--out", str(tmp_path / "my-model"))
+    assert made.returncode == 0, made.stderr
+    site = tmp_path / "site"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target",
+         str(site), str(tmp_path / "my-model")], capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    env = {"PYTHONPATH": str(site)}
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "my-model")],
+                           capture_output=True, text=True, timeout=900, env={**os.environ, **env})  # fmt: skip
+    assert tests.returncode == 0 and " passed" in tests.stdout and "failed" not in tests.stdout, tests.stdout[-3000:]
+    plugins = run_cli("plugins", "--json", env=env)
+    (mine,) = [p for p in json.loads(plugins.stdout) if p["name"] == "my-model"]
+    assert (mine["distribution"], mine["version"], mine["status"]) == ("embbench-my-model", "0.1.0", "ok")
+    providers = json.loads(run_cli("list", "providers", "--json", env=env).stdout)
+    tasks = json.loads(run_cli("list", "tasks", "--json", env=env).stdout)
+    assert any(p["name"] == "my-model" and p["plugin"] == "my-model" for p in providers)
+    assert any(t["name"] == "my-model-synonyms" and t["family"] == "my-model" for t in tasks)
+    again = run_cli("new", "plugin", "my-model", "--out", str(tmp_path / "my-model"))
+    assert again.returncode == 2 and "exists and is not empty" in again.stderr

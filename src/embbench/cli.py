@@ -454,6 +454,26 @@ def mteb_command(
     _emit(run_mteb(provider, task, output, cache_dir=cache, registry=registry), False, "MTEB")
 
 
+new_app = typer.Typer(help="Start a new package from a template.", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@new_app.command("plugin")
+def new_plugin_command(
+    name: Annotated[str, typer.Argument(help="the plugin's name (my-model); its distribution is embbench-NAME")],
+    provider: Annotated[bool, typer.Option("--provider", help="a provider skeleton (with neither: both)")] = False,
+    task: Annotated[bool, typer.Option("--task", help="a task skeleton (with neither: both)")] = False,
+    target: Annotated[Path | None, typer.Option("--out", help="folder to write [default: embbench-NAME]")] = None,
+) -> None:
+    """Write a ready plugin package: pyproject with the entry point, a provider and/or task skeleton using only
+    embbench's public surface, tests that run embbench's conformance checks, and a README with the commands."""
+    from embbench.scaffold import new_plugin
+
+    both = not (provider or task)
+    for path in new_plugin(name, target or Path(f"embbench-{name}"), provider or both, task or both):
+        out.print(f"wrote {path}")
+
+
 class ExportFormat(StrEnum):
     mteb = "mteb"
 
