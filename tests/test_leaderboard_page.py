@@ -198,3 +198,49 @@ def test_a_cell_from_mteb_says_why_it_has_no_paired_test(browser, tmp_path, regi
     glove.click()
     assert page.text_content('#details [data-field="p"]') == f"from MTEB: {reason}"
     assert not errors
+
+
+def test_the_site_serves_as_it_is_every_link_resolves_and_nothing_errs(browser, tmp_path, registry, cache_dir) -> None:
+    """`embbench leaderboard --site DIR`: the page, a page per task (intervals, paired tests, hardest items with each
+    provider's outputs) and per provider (metadata, provenance, records), the records with their bundle, and
+    index.json; in Chromium every page loads without an error, every link is relative and resolves."""
+    from urllib.parse import urlparse
+
+    run(PROVIDERS[:2], TASKS[:3], tmp_path / "r", registry=registry, cache_dir=cache_dir)
+    done = run_cli("leaderboard", "--results", str(tmp_path / "r"), "--out", str(tmp_path / "b"),
+                   "--site", str(tmp_path / "site"))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "site"
+    index = json.loads((site / "index.json").read_text())
+    assert {t["task"] for t in index["tasks"]} == {"mc30", "rg65", "msr(restrict_vocab=20000)"}
+    assert (site / index["bundle"]).is_file() and len(list((site / "records").glob("*.json"))) == 6
+    seen, queue = set(), [site / "index.html"]
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        page, errors = open_page(browser, path) if path.name == "index.html" else _open_plain(browser, path)
+        hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+        assert not errors, (path, errors)
+        for href in hrefs:
+            assert not urlparse(href).scheme and not href.startswith("/"), href  # relative only
+            target = (path.parent / href).resolve()
+            assert target.is_file(), (path, href)
+            if target.suffix == ".html":
+                queue.append(target)
+    assert (
+        len([p for p in seen if p.parent.name == "tasks"]) == 3
+        and len([p for p in seen if p.parent.name == "providers"]) == 2
+    )
+    rg65 = (site / "tasks" / "rg65.html").read_text()
+    assert "The hardest items" in rg65 and "Williams" in rg65 and "95% interval" in rg65
+
+
+def _open_plain(browser, path: Path):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    return page, errors

@@ -398,6 +398,13 @@ def leaderboard_command(
     with_records: Annotated[
         bool, typer.Option("--records", help="also write OUT/records: the records and one bundle of their items")
     ] = False,
+    site: Annotated[
+        Path | None,
+        typer.Option(
+            help="also write a static site here: the page, a page per task and per provider,"
+            " the records and their items, index.json"
+        ),
+    ] = None,
     tasks_dir: TasksDirs = None,
 ) -> None:
     """Publish a leaderboard: family means, Borda count, mean rank with its 95% rank interval, the bias rank
@@ -417,6 +424,13 @@ def leaderboard_command(
         from embbench.records.bundle import publish_records
 
         out.print(f"wrote {publish_records(records, out_dir / 'records')}")
+    if site is not None:
+        from embbench.publish.board import build_board
+        from embbench.publish.site import write_site
+
+        check_folder(site, "--site")
+        written = write_site(build_board(records, min_coverage, registry), records, site)
+        out.print(f"wrote the site: {len(written)} files under {site}")
     if screenshot:
         from embbench.publish.screenshot import screenshot as take
 

@@ -16,14 +16,15 @@ def _asset(name: str) -> str:
     return (resources.files("embbench.publish") / "assets" / name).read_text(encoding="utf-8")
 
 
-def render_page(data: dict[str, Any], note: str) -> str:
-    """The page for a board's JSON data (embedded as JSON, so the numbers on the page are the JSON's)."""
+def render_page(data: dict[str, Any], note: str, nav: str = "") -> str:
+    """The page for a board's JSON data (embedded as JSON, so the numbers on the page are the JSON's); ``nav`` is
+    HTML put under the title (a site's links to its task and provider pages)."""
     payload = json.dumps(data, default=str).replace("</", "<\\/")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>embbench leaderboard</title><style>{_asset("page.css")}</style></head>
 <body>
-<h1>embbench leaderboard</h1>
+<h1>embbench leaderboard</h1>{nav}
 <p class="note">Click a column to sort, a score for its details. Hover a score for its interval, coverage and its
 p-value against the task's best.</p>
 <div class="controls">
