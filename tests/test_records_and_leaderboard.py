@@ -299,3 +299,28 @@ def test_against_refuses_a_board_made_by_other_task_versions(tmp_path, published
     assert not (tmp_path / "m").exists()
     again = run_cli("run", "-p", "glove", "-t", "rg65", "--against", str(published_board))
     assert again.returncode == 2 and "runs the board's own tasks: give only providers (-p)" in again.stderr
+
+
+def test_against_the_committed_default_board(tmp_path, registry, cache_dir) -> None:
+    """One new provider against the committed default board: only its pairs run (the board's 34 tasks), the
+    published records come with their items from the bundle, so the merged board tests the new provider against
+    each task's best, as a board of all of them run together does, and the published scores stay as committed."""
+    board = Path(__file__).parents[1] / "leaderboards" / "default"
+    done = run_cli("run", "-p", "pca:base=glove,dim=5", "--against", str(board), "--results", str(tmp_path / "mine"),
+                   "--leaderboard", str(tmp_path / "merged"), "--cache", str(cache_dir))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    mine = load_records(tmp_path / "mine")
+    published = load_records(board / "records")
+    assert {r.provider_label for r in mine} == {"pca(base=glove, dim=5)"}
+    assert sorted(r.task_label for r in mine) == sorted({r.task_label for r in published})
+    merged = json.loads((tmp_path / "merged" / "leaderboard.json").read_text())
+    committed = json.loads((board / "leaderboard.json").read_text())
+    for provider, row in committed["cells"].items():
+        for task, cell in row.items():
+            assert merged["cells"][provider][task]["score"] == cell["score"], (provider, task)
+    new = merged["cells"]["pca(base=glove, dim=5)"]
+    together = build_board(published + mine, registry=registry)  # all of them as one board, items from the bundle
+    tested = [task for task, cell in new.items() if cell["p_vs_best"] is not None]
+    assert len(tested) >= 20
+    for task in tested:
+        assert new[task]["p_vs_best"] == pytest.approx(together.cell("pca(base=glove, dim=5)", task).p_vs_best)
