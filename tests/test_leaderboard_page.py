@@ -118,7 +118,7 @@ OVERLAPS = """plot => {
 
 
 def test_scatter_labels_of_the_default_board_neither_overlap_nor_leave_the_plot(browser, tmp_path) -> None:
-    """The committed default board's 13 providers crowd the scatter plots: each label sits where it covers no other
+    """The committed default board's 15 providers crowd the scatter plots: each label sits where it covers no other
     and stays inside the plot, or is left out (its point's tooltip names it)."""
     board = Path(__file__).parents[1] / "leaderboards" / "default" / "records"
     write_leaderboard(load_records(board), tmp_path, ["html"])
