@@ -131,20 +131,25 @@ class CachingProvider:
             self.seconds += time.perf_counter() - start
 
     def _lookup(self, keys: np.ndarray, texts: Sequence[str], compute: Callable[[Sequence[str]], Embedded]) -> Embedded:
-        """Held texts from their shards; the others (each once) from the provider, kept as a new shard. Tasks of
-        one provider in parallel workers take turns, so a text they share is embedded once."""
+        """Held texts from their shards; the others (each once) from the provider, kept as a new shard. Requests
+        for the same missing texts at once (tasks of one provider on one file, in parallel workers) take turns,
+        so those texts are embedded once; requests for other texts embed side by side."""
         assert self._directory is not None
-        with built_once(self._directory / "texts"):
-            for _ in range(2):  # a damaged shard is dropped, and its texts embedded again
-                store = ShardStore(self._directory)
-                positions = store.find(keys)
-                _, first = np.unique(keys[positions < 0], return_index=True)
-                if len(first):
-                    new = np.flatnonzero(positions < 0)[np.sort(first)]
-                    store.add(keys[new], compute([texts[i] for i in new]))
-                    store = ShardStore(self._directory)
+        for _ in range(2):  # a damaged shard is dropped, and its texts embedded again
+            store = ShardStore(self._directory)
+            positions = store.find(keys)
+            if (positions < 0).any():
+                missing = np.unique(keys[positions < 0])
+                with built_once(self._directory / f"texts-{hashlib.sha256(missing.tobytes()).hexdigest()[:32]}"):
+                    store = ShardStore(self._directory)  # another process may have embedded them meanwhile
                     positions = store.find(keys)
-                gathered = store.gather(positions)
-                if gathered is not None:
-                    return gathered
-            return compute(texts)
+                    _, first = np.unique(keys[positions < 0], return_index=True)
+                    if len(first):
+                        new = np.flatnonzero(positions < 0)[np.sort(first)]
+                        store.add(keys[new], compute([texts[i] for i in new]))
+                        store = ShardStore(self._directory)
+                        positions = store.find(keys)
+            gathered = store.gather(positions)
+            if gathered is not None:
+                return gathered
+        return compute(texts)
