@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from embbench.tasks._search_kernel import merge_block
+
 BLOCK_ELEMENTS = 1 << 24  # floats in one block of scores: 64 MiB
 
 
@@ -38,9 +40,13 @@ def top_k(queries: np.ndarray, corpus: np.ndarray, k: int, id_rank: np.ndarray,
         m = len(block_queries)
         best_docs = np.full((m, 0), -1, dtype=np.int64)
         best_scores = np.full((m, 0), -np.inf, dtype=np.float32)
-        for d0 in range(0, n_docs, doc_rows):
-            block = block_queries @ np.asarray(corpus[d0 : d0 + doc_rows], dtype=np.float32).T
+        first = min(doc_rows, max(4 * k, 1024))  # a small first block fills each query's top k cheaply
+        for d0, d1 in zip([0, *range(first, n_docs, doc_rows)], [*range(first, n_docs, doc_rows), n_docs], strict=True):
+            block = block_queries @ np.asarray(corpus[d0:d1], dtype=np.float32).T
             width = block.shape[1]
+            if best_docs.shape[1] == k and (best_docs[:, -1] >= 0).all():
+                merge_block(block, d0, id_rank, best_docs, best_scores)  # k held for every query: merge in one pass
+                continue
             if width > k:  # every score at least the k-th largest of its row: ties at the cut stay candidates
                 kth = np.partition(block, width - k, axis=1)[:, width - k]
                 rows, cols = np.nonzero(block >= kth[:, None])
