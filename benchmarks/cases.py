@@ -41,7 +41,7 @@ def search_case(tool: str, documents: int, queries: int = 1000, dim: int = 384, 
     if tool == "embbench":
         from embbench.tasks._search import top_k
 
-        top_k(asked[:2], corpus[: 4 * k + 1], k, np.arange(4 * k + 1), block_elements=8 * k)
+        top_k(asked[:1], corpus[:2000], k, np.arange(2000), block_elements=1024)  # two blocks: the merge runs
     start = time.perf_counter()
     if tool == "embbench":
         found, _ = top_k(asked, corpus, k, np.arange(documents))
