@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from embbench.tasks._search_kernel import merge_block
-
 BLOCK_ELEMENTS = 1 << 24  # floats in one block of scores: 64 MiB
 
 
@@ -29,6 +27,8 @@ def top_k(queries: np.ndarray, corpus: np.ndarray, k: int, id_rank: np.ndarray,
           block_elements: int = BLOCK_ELEMENTS) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The ``k`` documents of ``corpus`` with the largest inner product with each query, best first (ties by
     decreasing id), and their scores: (queries x k) arrays, -1 and -inf where the corpus has fewer than k."""
+    from embbench.tasks._search_kernel import merge_block  # numba: loaded when a search runs, not at start-up
+
     n_queries, n_docs = len(queries), len(corpus)
     k = min(k, n_docs)
     query_rows = max(1, min(n_queries, block_elements // max(k, 1024)))
