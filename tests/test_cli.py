@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -221,3 +223,14 @@ def test_show_names_what_is_wrong_with_a_file_that_is_not_a_record(tmp_path: Pat
     assert f"ERROR: {record}: not an embbench result record: at provider: Field required" in result.stderr
     record.write_text("key: x")
     assert "not an embbench result record: at the top: Invalid JSON" in run_cli("show", str(record)).stderr
+
+
+def test_list_tasks_loads_no_heavy_library() -> None:
+    """Start-up stays light (the benchmark times it): listing every plugin and task card imports none of the
+    libraries only a run needs, so a module-level import of one shows here."""
+    code = ("import contextlib, io, json, sys\nfrom embbench.cli import main\nwith contextlib.redirect_stdout(io.StringIO()):"
+            "\n    main(['list', 'tasks'])\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")  # fmt: skip
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    heavy = {"numba", "torch", "sklearn", "scipy", "pandas", "pyarrow", "faiss", "mteb", "sentence_transformers"}
+    assert heavy.isdisjoint(json.loads(loaded.stdout.strip().splitlines()[-1]))
