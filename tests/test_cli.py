@@ -228,8 +228,11 @@ def test_show_names_what_is_wrong_with_a_file_that_is_not_a_record(tmp_path: Pat
 def test_list_tasks_loads_no_heavy_library() -> None:
     """Start-up stays light (the benchmark times it): listing every plugin and task card imports none of the
     libraries only a run needs, so a module-level import of one shows here."""
-    code = ("import contextlib, io, json, sys\nfrom embbench.cli import main\nwith contextlib.redirect_stdout(io.StringIO()):"
-            "\n    main(['list', 'tasks'])\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")  # fmt: skip
+    code = "\n".join([
+        "import contextlib, io, json, sys", "from embbench.cli import main",
+        "with contextlib.redirect_stdout(io.StringIO()):", "    main(['list', 'tasks'])",
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))",
+    ])  # fmt: skip
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert loaded.returncode == 0, loaded.stderr
     heavy = {"numba", "torch", "sklearn", "scipy", "pandas", "pyarrow", "faiss", "mteb", "sentence_transformers"}
