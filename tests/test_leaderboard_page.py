@@ -10,7 +10,7 @@ import pytest
 from conftest import run_cli
 from playwright.sync_api import sync_playwright
 
-from embbench import run
+from embbench import Context, run
 from embbench.publish.screenshot import launch
 from embbench.publish.writers import write_leaderboard
 from embbench.records.record import load_records
@@ -244,3 +244,42 @@ def _open_plain(browser, path: Path):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(path.as_uri())
     return page, errors
+
+
+def test_provider_pages_map_labelled_tasks_faithfully(browser, tmp_path, registry, cache_dir) -> None:
+    """--maps: each provider page maps its embeddings of the labelled tasks' items from the run's embedding cache
+    (nothing rerun): PCA and UMAP, each with its parameters, trustworthiness and continuity equal to
+    scikit-learn's on the same sample, k-NN preservation, stability across seeds, and the neighbours it shares
+    with the other provider; drawn as inline SVG, one circle per item, in Chromium without an error."""
+    import re
+
+    import numpy as np
+    from sklearn.manifold import trustworthiness
+
+    from embbench.publish.projector import SAMPLE, cached_embeddings, maps, neighbour_overlap
+
+    results, cache = tmp_path / "r", tmp_path / "cache"
+    records = run(["glove", "pca:base=glove,dim=10"], ["bless", "mc30"], results, registry=registry, cache_dir=cache)
+    done = run_cli("leaderboard", "--results", str(results), "--out", str(tmp_path / "b"), "--site",
+                   str(tmp_path / "site"), "--maps", "--cache", str(cache))  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    page_path = tmp_path / "site" / "providers" / "glove.html"
+    text = page_path.read_text()
+    assert "PCA" in text and "UMAP" in text and "n_neighbors" in text and "random_state" in text
+    bless = next(r for r in records if r.provider_label == "glove" and r.task_label == "bless")
+    task = registry.make_task("bless")
+    task.load(Context(cache, registry))
+    vectors = cached_embeddings(cache, bless, task.labelled_items())
+    assert vectors is not None and len(vectors) == 200 <= SAMPLE
+    pca = maps(vectors)[0]
+    assert pca.method == "pca" and pca.faithfulness["trustworthiness"] == pytest.approx(
+        trustworthiness(vectors, pca.points, n_neighbors=10))  # fmt: skip
+    assert pca.faithfulness["continuity"] == pytest.approx(trustworthiness(pca.points, vectors, n_neighbors=10))
+    assert 0 <= pca.faithfulness["knn_preserved"] <= 1 and pca.stability < 1e-6
+    assert f"<td>{round(pca.faithfulness['trustworthiness'], 4)}</td>" in text
+    assert np.isclose(neighbour_overlap(vectors, vectors).mean(), 1.0)  # a space shares all its own neighbours
+    assert re.search(r"pca\(base=glove, dim=10\)</a></td><td class=\"num\">0\.\d{3}</td>", text)
+    page, errors = _open_plain(browser, page_path)
+    assert page.locator("svg.map").count() == 2  # bless: PCA and UMAP; mc30 has no labels
+    assert page.locator("svg.map").first.locator("circle").count() == 200
+    assert not errors

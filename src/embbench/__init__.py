@@ -17,6 +17,7 @@ _PUBLIC = {
     "Context": "embbench.api",
     "Embedded": "embbench.api",
     "Items": "embbench.api",
+    "LabelledItems": "embbench.api",
     "Options": "embbench.api",
     "Provider": "embbench.api",
     "Task": "embbench.api",
@@ -46,7 +47,7 @@ _PUBLIC = {
 load only what they need."""
 
 if TYPE_CHECKING:
-    from embbench.api import Context, Embedded, Items, Options, Provider, Task, TaskOutput
+    from embbench.api import Context, Embedded, Items, LabelledItems, Options, Provider, Task, TaskOutput
     from embbench.datasets import Dataset
     from embbench.errors import EmbbenchError, SkipTask
     from embbench.hookspecs import Register, hookimpl
@@ -74,6 +75,7 @@ __all__ = [
     "FileTask",
     "FileTaskOptions",
     "Items",
+    "LabelledItems",
     "Options",
     "Provider",
     "Record",

@@ -82,6 +82,14 @@ class Context:
         return fingerprint(path, self.cache_dir / "fingerprints")
 
 
+class LabelledItems(NamedTuple):
+    """Texts a task embeds, one label each; ``kind`` says how it embeds them: ``texts`` or ``words``."""
+
+    kind: Literal["texts", "words"]
+    texts: list[str]
+    labels: list[str]
+
+
 class Embedded(NamedTuple):
     """Vectors of some texts and which of them the provider could embed (``covered``); a zero vector is a vector."""
 
@@ -239,6 +247,11 @@ class Task(Configured[OptionsT], ABC):
     def data_bytes(self) -> int:
         """The size of the data the loaded task reads (0 when unknown): the scheduler starts large ones first."""
         return 0
+
+    def labelled_items(self) -> LabelledItems | None:
+        """What the loaded task embeds with a label per item (documents and their topic, words and their category),
+        for a board's maps of a provider's embeddings; None for a task without labels."""
+        return None
 
     @abstractmethod
     def evaluate(self, provider: Provider) -> TaskOutput:

@@ -398,6 +398,17 @@ def leaderboard_command(
     with_records: Annotated[
         bool, typer.Option("--records", help="also write OUT/records: the records and one bundle of their items")
     ] = False,
+    maps: Annotated[
+        bool,
+        typer.Option(
+            "--maps",
+            help="with --site: maps of each provider's embeddings of labelled tasks, from"
+            " the embedding cache of the run (nothing is rerun)",
+        ),
+    ] = False,
+    cache: Annotated[
+        Path | None, typer.Option(help="cache folder, for --maps [default: $EMBBENCH_CACHE or ~/.cache/embbench]")
+    ] = None,
     site: Annotated[
         Path | None,
         typer.Option(
@@ -429,7 +440,8 @@ def leaderboard_command(
         from embbench.publish.site import write_site
 
         check_folder(site, "--site")
-        written = write_site(build_board(records, min_coverage, registry), records, site)
+        board = build_board(records, min_coverage, registry)
+        written = write_site(board, records, site, _maps(board, records, registry, cache) if maps else None)
         out.print(f"wrote the site: {len(written)} files under {site}")
     if screenshot:
         from embbench.publish.screenshot import screenshot as take
@@ -437,6 +449,21 @@ def leaderboard_command(
         if "html" not in formats_asked:
             raise EmbbenchError("a screenshot needs the html format", "--screenshot")
         out.print(f"wrote {take(out_dir / 'leaderboard.html', out_dir / 'leaderboard.png')}")
+
+
+def _maps(board: Any, records: list[Record], registry: Registry, cache: Path | None) -> dict[str, Any]:
+    """The maps of each provider's embeddings on the board's labelled tasks, from the embedding cache."""
+    from embbench._util.files import default_cache_dir
+    from embbench.api import Context, Task
+    from embbench.publish.projector import provider_maps
+
+    context = Context(cache or default_cache_dir(), registry)
+    labelled = {}
+    for column in board.columns:
+        if column.scorer is not None and type(column.scorer).labelled_items is not Task.labelled_items:
+            column.scorer.load(context)
+            labelled[column.task] = column.scorer
+    return provider_maps(context.cache_dir, records, labelled)
 
 
 def board_records(folder: Path, registry: Registry) -> list[Record]:

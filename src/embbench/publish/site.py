@@ -119,7 +119,40 @@ def _hardest(cells: list[tuple[str, Cell]], column: Column) -> str:
     return "<h2>The hardest items</h2>" + _table(header, rows)
 
 
-def _provider_page(board: Board, provider: str, tasks: dict[str, str], records: list[Record]) -> str:
+def _maps_section(entries: list[dict[str, Any]], providers: dict[str, str], tasks: dict[str, str]) -> str:
+    """A provider's maps: per labelled task, each map with its parameters, faithfulness and stability, and the
+    share of nearest neighbours it has in common with every other provider."""
+    from embbench.publish.projector import svg
+
+    parts = ["<h2>Maps of its embeddings</h2>"]
+    for entry in entries:
+        task = html.escape(entry["task"])
+        parts.append(f'<h3><a href="../tasks/{tasks[entry["task"]]}.html">{task}</a> ({entry["items"]:,} items)</h3>')
+        if "note" in entry:
+            parts.append(f"<p><small>No map: {html.escape(entry['note'])}.</small></p>")
+            continue
+        for drawn in entry["maps"]:
+            facts = {
+                **drawn.parameters,
+                **{k: round(v, 4) for k, v in drawn.faithfulness.items()},
+                "procrustes_disparity_across_seeds": round(drawn.stability, 6),
+                "points": len(entry["keep"]),
+            }
+            rows = [[f"<th>{html.escape(k)}</th>", f"<td>{html.escape(str(v))}</td>"] for k, v in facts.items()]
+            picture = svg(drawn.points, entry["labels"], f"{drawn.method} of {task}")
+            parts.append(f"<h4>{drawn.method.upper()}</h4>{picture}" + _table(["", ""], rows))
+        shared = entry.get("shared_neighbours", {})
+        if shared:
+            rows = [[f'<td><a href="{providers[other]}.html">{html.escape(other)}</a></td>',
+                     f'<td class="num">{_num(value, 3)}</td>'] for other, value in sorted(shared.items())]  # fmt: skip
+            parts.append(_table(["beside", "share of each item's 10 nearest neighbours in common"], rows))
+    return "".join(parts)
+
+
+def _provider_page(
+    board: Board, provider: str, tasks: dict[str, str], records: list[Record], names: dict[str, str],
+    maps: list[dict[str, Any]],
+) -> str:  # fmt: skip
     meta = board.metadata.get(provider, {})
     facts = _table(["", ""], [[f"<th>{html.escape(k)}</th>", f"<td>{html.escape(str(v))}</td>"]
                                for k, v in meta.items()])  # fmt: skip
@@ -136,11 +169,16 @@ def _provider_page(board: Board, provider: str, tasks: dict[str, str], records: 
     body = ("<h2>Metadata</h2>" + facts + "<h2>Provenance</h2><pre>"
             + html.escape(json.dumps(provenance, indent=1, default=str)) + "</pre><h2>Records</h2>"
             + _table(["task", "status", "score", "metric", ""], rows))  # fmt: skip
+    if maps:
+        body += _maps_section(maps, names, tasks)
     return _page(provider, body, "../")
 
 
-def write_site(board: Board, records: list[Record], folder: Path) -> list[Path]:
-    """Write the site of ``board`` (made from ``records``) into ``folder``."""
+def write_site(
+    board: Board, records: list[Record], folder: Path, maps: dict[str, list[dict[str, Any]]] | None = None
+) -> list[Path]:
+    """Write the site of ``board`` (made from ``records``) into ``folder``; ``maps``: per provider, the maps of
+    its embeddings its page shows (``projector.provider_maps``)."""
     tasks = _names([c.task for c in board.columns])
     providers = _names(board.providers)
     nav = ("<nav><b>Tasks</b> " + " ".join(f'<a href="tasks/{tasks[c.task]}.html">{html.escape(c.task)}</a>'
@@ -156,7 +194,8 @@ def write_site(board: Board, records: list[Record], folder: Path) -> list[Path]:
         written.append(atomic_write(folder / "tasks" / f"{tasks[column.task]}.html", page))
     for provider in board.providers:
         written.append(atomic_write(folder / "providers" / f"{providers[provider]}.html",
-                                    _provider_page(board, provider, tasks, records)))  # fmt: skip
+                                    _provider_page(board, provider, tasks, records, providers,
+                                                   (maps or {}).get(provider, []))))  # fmt: skip
     publish_records(records, folder / "records")
     index = {"board": "leaderboard.json", "page": "index.html", "records": "records/", "bundle": f"records/{BUNDLE}",
              "tasks": [{"task": c.task, "family": c.family, "metric": c.metric, "higher_is_better": c.higher_is_better,

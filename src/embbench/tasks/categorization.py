@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Items, Provider, TaskOutput
+from embbench.api import Items, LabelledItems, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
@@ -59,6 +59,9 @@ class Categorization(FileTask[CategorizationOptions]):
         single = sorted(c for c, n in sizes.items() if n < 2)
         if single:
             raise EmbbenchError(f"categories with a single word: {', '.join(single[:5])}", str(path))
+
+    def labelled_items(self) -> LabelledItems:
+        return LabelledItems("words", [w for w, _ in self.rows_], [c for _, c in self.rows_])
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         from sklearn.cluster import KMeans

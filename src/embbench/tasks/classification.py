@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Provider, TaskOutput
+from embbench.api import LabelledItems, Provider, TaskOutput
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import embed_checked, single_threaded, sparse_when_sparse
@@ -95,6 +95,9 @@ class Classification(FileTask[ClassificationOptions]):
             warnings.simplefilter("ignore", FutureWarning)
             pipeline.fit(features, labels)
         return pipeline, float(np.atleast_1d(model.C_)[0])
+
+    def labelled_items(self) -> LabelledItems:
+        return LabelledItems("texts", list(self.texts_), [str(label) for label in self.labels_])
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         import scipy.sparse

@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Items, Provider, TaskOutput
+from embbench.api import Items, LabelledItems, Provider, TaskOutput
 from embbench.errors import SkipTask
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
@@ -44,6 +44,9 @@ class Clustering(FileTask[ClusteringOptions]):
     def read(self, path: Path) -> None:
         self.labels_, self.texts_ = read_texts(path)
         check_classes(self.labels_, path, minimum=2)
+
+    def labelled_items(self) -> LabelledItems:
+        return LabelledItems("texts", list(self.texts_), [str(label) for label in self.labels_])
 
     def evaluate(self, provider: Provider) -> TaskOutput:
         from sklearn.cluster import MiniBatchKMeans
