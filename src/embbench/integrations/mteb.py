@@ -12,6 +12,7 @@ what ``embbench run`` embedded, and the other way round.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,8 +69,9 @@ def embbench_model(spec: str, *, cache_dir: Path | None = None, registry: Regist
     return _encoder_class()(spec, provider, context)
 
 
+@functools.cache
 def _encoder_class() -> type:
-    """The encoder class, defined once MTEB is importable (it subclasses MTEB's ``AbsEncoder``)."""
+    """The encoder class, defined once (when MTEB is importable: it subclasses MTEB's ``AbsEncoder``)."""
     from mteb.models.abs_encoder import AbsEncoder
     from mteb.models.model_meta import ModelMeta, ScoringFunction
 

@@ -85,7 +85,7 @@ def _record(result: Any, path: Path, label: str, model: str, revision: str, regi
     family, metric = _protocol(result.task_name, ours, registry)
     main = float(sum(entry["main_score"] for entry in entries) / len(entries))
     metric = metric or next((k for k, v in entries[0].items() if k != "main_score" and v == main), "main_score")
-    scores: dict[str, float | None] = {metric: main}
+    scores: dict[str, float | None] = {}
     for entry in entries:
         prefix = "" if len(entries) == 1 else f"{entry['hf_subset']}/"
         scores |= {f"{prefix}{k}": float(v) for k, v in entry.items()
