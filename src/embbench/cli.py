@@ -119,13 +119,12 @@ def plugins(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] 
     _emit(rows, as_json, "plugins")
 
 
-def check_folder(path: Path | None, option: str) -> None:
-    """A folder option must not name a file (or sit under one); checked before any work starts."""
-    if path is None:
-        return
-    for part in (path, *path.parents):
-        if part.exists() and not part.is_dir():
-            raise EmbbenchError(f"{part} is a file, not a folder", option)
+def check_folders(*folders: tuple[Path | None, str]) -> None:
+    """Each (folder, option) this command writes into is writable, checked before any work starts."""
+    from embbench._util.files import check_writable_folder
+
+    for path, option in folders:
+        check_writable_folder(path, option)
 
 
 def _progress() -> Progress:
@@ -286,16 +285,17 @@ def run_command(
     if against is not None and (task or suite):
         raise EmbbenchError("runs the board's own tasks: give only providers (-p)", "--against")
     plan = resolve_run(provider, task, suite, results, leaderboard, against is not None)
-    for path, option in ((plan.results, "--results"), (plan.leaderboard, "--leaderboard"), (cache, "--cache")):
-        check_folder(path, option)
+    from embbench._util.files import cache_folder
+
+    check_folders((plan.results, "--results"), (plan.leaderboard, "--leaderboard"))
+    cache = cache_folder(cache)
     registry = Registry.load(task_dirs=tasks_dir or [])
     published = None
     if against is not None:
-        from embbench._util.files import default_cache_dir
         from embbench.api import Context
         from embbench.running.against import published_tasks
 
-        published = published_tasks(against, registry, Context(cache or default_cache_dir(), registry))
+        published = published_tasks(against, registry, Context(cache, registry))
         plan.suite.tasks = published.tasks
     for plugin in registry.plugins:
         if plugin.error:
@@ -425,7 +425,10 @@ def leaderboard_command(
     from embbench.plugins import Registry
     from embbench.publish.writers import write_leaderboard
 
-    check_folder(out_dir, "--out")
+    check_folders((out_dir, "--out"), (site, "--site"))
+    from embbench._util.files import cache_folder
+
+    cache = cache_folder(cache) if maps else cache
     registry = Registry.load(task_dirs=tasks_dir or [])
     records = [record for folder in results or [Path("results")] for record in board_records(folder, registry)]
     formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
@@ -439,7 +442,6 @@ def leaderboard_command(
         from embbench.publish.board import build_board
         from embbench.publish.site import write_site
 
-        check_folder(site, "--site")
         board = build_board(records, min_coverage, registry)
         written = write_site(board, records, site, _maps(board, records, registry, cache) if maps else None)
         out.print(f"wrote the site: {len(written)} files under {site}")
@@ -451,13 +453,12 @@ def leaderboard_command(
         out.print(f"wrote {take(out_dir / 'leaderboard.html', out_dir / 'leaderboard.png')}")
 
 
-def _maps(board: Any, records: list[Record], registry: Registry, cache: Path | None) -> dict[str, Any]:
+def _maps(board: Any, records: list[Record], registry: Registry, cache: Path) -> dict[str, Any]:
     """The maps of each provider's embeddings on the board's labelled tasks, from the embedding cache."""
-    from embbench._util.files import default_cache_dir
     from embbench.api import Context, Task
     from embbench.publish.projector import provider_maps
 
-    context = Context(cache or default_cache_dir(), registry)
+    context = Context(cache, registry)
     labelled = {}
     for column in board.columns:
         if column.scorer is not None and type(column.scorer).labelled_items is not Task.labelled_items:
@@ -487,10 +488,12 @@ def mteb_command(
     """Run MTEB's own evaluation with embbench providers as MTEB models (through embbench's embedding cache). A
     task is an MTEB task (its data from the Hugging Face hub) or an embbench sts or retrieval task, run by MTEB
     over the same local file. `embbench leaderboard --results OUTPUT` puts the results on a board."""
+    from embbench._util.files import cache_folder
     from embbench.integrations.mteb import run_mteb
     from embbench.plugins import Registry
 
-    check_folder(output, "--output")
+    check_folders((output, "--output"))
+    cache = cache_folder(cache)
     registry = Registry.load(task_dirs=tasks_dir or [])
     _emit(run_mteb(provider, task, output, cache_dir=cache, registry=registry), False, "MTEB")
 
@@ -530,7 +533,7 @@ def export(
     from embbench.integrations.mteb_results import export_mteb
     from embbench.records.record import load_records
 
-    check_folder(target, "OUT")
+    check_folders((target, "OUT"))
     written = export_mteb(load_records(results), target)
     out.print(f"wrote {len(written)} MTEB result files under {target}")
 

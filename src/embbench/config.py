@@ -56,7 +56,29 @@ def parse_spec(text: str, where: str = "") -> Spec:
         if value.startswith("[") and value.endswith("]"):
             value = value[1:-1]
         options[key] = value
-    return Spec(name, options, where)
+    return Spec(name, _given(options, where), where)
+
+
+def _given(options: dict[str, Any], where: str) -> dict[str, Any]:
+    """The options, each with a value: ``path=`` with nothing after it is an error, never the default."""
+    for key, value in options.items():
+        if isinstance(value, str) and not value.strip():
+            raise EmbbenchError(f"option {key!r} has an empty value (leave the option out for its default)", where)
+    return options
+
+
+def check_specs(value: object, name: str) -> None:
+    """A Python caller's list of specs: strings (``"glove:path=v.txt"``), ``Spec`` objects or tables
+    (``{"name": "glove", "path": "v.txt"}``, as in a suite file); anything else is a ``TypeError`` that says
+    what was expected."""
+    one = isinstance(value, str | Spec | dict)
+    if one or not isinstance(value, list | tuple):
+        hint = " (put a single spec in a list)" if one else ""
+        raise TypeError(f"{name}: expected a list of specs, got {type(value).__name__} {value!r:.80}{hint}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str | Spec | dict):
+            raise TypeError(f"{name}[{i}]: expected a spec (a string such as 'glove', a Spec, or a table with a"
+                            f" 'name'), got {type(item).__name__} {item!r:.80}")  # fmt: skip
 
 
 def spec_from_value(value: Any, where: str) -> Spec:
@@ -68,7 +90,7 @@ def spec_from_value(value: Any, where: str) -> Spec:
         name = options.pop("name", None)
         if not isinstance(name, str) or not name:
             raise EmbbenchError("a table needs a 'name' key naming the provider or task", where)
-        return Spec(name, options, where)
+        return Spec(name, _given(options, where), where)
     raise EmbbenchError(f"expected a string or a table, got {type(value).__name__}", where)
 
 

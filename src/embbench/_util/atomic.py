@@ -11,25 +11,34 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from embbench.errors import EmbbenchError
+
 
 def atomic_write(path: Path, data: str | bytes | Callable[[BinaryIO], object]) -> Path:
     """Write ``data`` (text, bytes, or a function that writes to a binary handle) to ``path`` atomically.
 
     The content goes to a temporary file in the same folder, which is then renamed over ``path``.
+    A write the file system refuses (a full disk, a read-only folder) is an error naming ``path``, and leaves
+    whatever was there before.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
-        try:
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
+            tmp_name = tmp.name
             if callable(data):
                 data(tmp)
             else:
                 tmp.write(data.encode("utf-8") if isinstance(data, str) else data)
-        except BaseException:
-            tmp.close()
-            os.unlink(tmp.name)
-            raise
-    os.chmod(tmp.name, 0o644)
-    os.replace(tmp.name, path)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException as exc:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        if isinstance(exc, OSError):
+            raise EmbbenchError(f"cannot write: {exc.strerror or exc}", str(path)) from None
+        raise
     return path
 
 

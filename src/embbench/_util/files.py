@@ -25,6 +25,30 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "embbench"
 
 
+def check_writable_folder(path: Path | None, where: str) -> None:
+    """A folder that work will write into must not be a file (nor sit under one), and must be writable (its
+    nearest existing parent, when it does not exist yet): checked before any work starts."""
+    if path is None:
+        return
+    for part in (path, *path.parents):
+        if not part.exists():
+            continue
+        if not part.is_dir():
+            raise EmbbenchError(f"{part} is a file, not a folder", where)
+        if not os.access(part, os.W_OK | os.X_OK):  # also false for root on a read-only file system
+            raise EmbbenchError(f"{part} is not writable" + ("" if part == path else f" (to create {path})"), where)
+        return
+
+
+def cache_folder(cache: Path | None, option: str = "--cache") -> Path:
+    """The cache folder a command uses (``cache``, else the default), checked as writable; an error names the
+    option, or ``EMBBENCH_CACHE`` when the folder came from it."""
+    where = option if cache else ("EMBBENCH_CACHE" if os.environ.get("EMBBENCH_CACHE") else "the cache folder")
+    folder = cache or default_cache_dir()
+    check_writable_folder(folder, where)
+    return folder
+
+
 def fetch(url: str, target: Path, sha256: str | None) -> Path:
     """Download ``url`` to ``target`` atomically; a checksum mismatch deletes the download and raises."""
     digest = hashlib.sha256()

@@ -92,13 +92,17 @@ def _record(result: Any, path: Path, label: str, model: str, revision: str, regi
                    if isinstance(v, int | float) and not isinstance(v, bool) and k != "main_score"}  # fmt: skip
     scores[metric] = main
     stderr = entries[0].get(f"{metric}_stderr") if len(entries) == 1 else None
-    ci95 = [main - 1.96 * stderr, main + 1.96 * stderr] if isinstance(stderr, int | float) else None
+    finite = math.isfinite(main)  # never an ok record without a number, whoever computed it
+    known = finite and isinstance(stderr, int | float) and math.isfinite(stderr)
+    ci95 = [main - 1.96 * stderr, main + 1.96 * stderr] if known else None
     task = ours or result.task_name
     config = {"mteb_task": result.task_name, "split": split, "dataset_revision": result.dataset_revision}
     return Record(
         key=record_key(f"mteb:{model}", {"revision": revision}, task, config), provider=model, provider_label=label,
         provider_config={"revision": revision}, task=task, task_label=task, task_type=f"mteb:{result.task_name}",
-        task_config=config, family=family, origin="mteb", status="ok", scores=scores, main_score=metric,
+        task_config=config, family=family, origin="mteb", status="ok" if finite else "error",
+        error=None if finite else f"{path}: MTEB's main score is {main}, not a finite number",
+        scores=scores if finite else {}, main_score=metric,
         ci95=ci95, seconds=float(result.evaluation_time or 0.0), embbench_version=embbench.__version__,
         details={"mteb_version": result.mteb_version, "file": str(path),
                  "hf_subsets": [entry["hf_subset"] for entry in entries],

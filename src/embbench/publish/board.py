@@ -19,7 +19,7 @@ from embbench.api import FAMILIES, Items, Task
 from embbench.config import Spec
 from embbench.errors import EmbbenchError, warn
 from embbench.plugins import Registry
-from embbench.records import MIN_COVERAGE
+from embbench.records import MIN_COVERAGE, TOLERANCE
 from embbench.records.items import ItemsMissing, read_items, readable_columns, scored_rows, take
 from embbench.records.record import Record
 from embbench.stats.significance import holm, mcnemar_exact, paired_bootstrap, paired_t, resampled, spearman_williams
@@ -43,6 +43,7 @@ class Cell:
     best: bool = False
     common_score: float | None = None
     test: str = ""  # the paired test against the best, or why there is none
+    items_give: float | None = None  # the main score recomputed from the items, where it disagrees with the record
 
     def to_dict(self) -> dict[str, Any]:
         r = self.record
@@ -50,7 +51,8 @@ class Cell:
                 "n_scored": r.n_scored, "status": r.status, "error": r.error, "p_vs_best": self.p_vs_best,
                 "best": self.best, "top_tier": self.top_tier, "common_score": self.common_score, "test": self.test,
                 "scores": r.scores, "tolerance": r.tolerance, "provenance": r.provenance, "hardest": self.hardest(),
-                "record": r.path.name if r.path else r.key, "origin": r.origin}  # fmt: skip
+                "record": r.path.name if r.path else r.key, "origin": r.origin,
+                "items_give": self.items_give}  # fmt: skip
 
     def hardest(self, top: int = 5) -> list[dict[str, Any]]:
         """The scored items with the highest loss, their readable columns only."""
@@ -163,6 +165,22 @@ def scored_items(record: Record) -> Items | None:
     return take(items, scored_rows(items))
 
 
+def items_disagreement(record: Record, task: Task | None, items: Items | None) -> float | None:
+    """The main score the record's own items give, when it differs from the recorded one by more than the
+    record's tolerance (a score edited by hand, or items from another run), with a warning naming the record;
+    else None."""
+    if task is None or items is None or record.main_value is None or not task.scores_items() or not len(items["id"]):
+        return None
+    recomputed = task.score_items(items)
+    allowed = record.tolerance if record.tolerance is not None else TOLERANCE
+    if recomputed is None or abs(recomputed - record.main_value) <= allowed:
+        return None
+    warn(f"{record.path or record.key}: its {record.main_score} is {record.main_value:.6g}, but its per-item"
+         f" outputs give {recomputed:.6g} (beyond its tolerance of {allowed:.2g}); the board shows the recorded"
+         " score and flags it")  # fmt: skip
+    return recomputed
+
+
 def aligned_items(first: Items, second: Items) -> tuple[Items, Items]:
     """Both providers' items restricted to the ids both scored, in the same order (by id)."""
     ids = [items["id"].astype(str) for items in (first, second)]
@@ -273,6 +291,8 @@ def _column(
     column = Column(task_label, family, first.main_score, first.higher_is_better, config=first.task_config,
                     scorer=task)  # fmt: skip
     cells = [Cell(r, r.main_value, scored_items(r)) for r in records]
+    for cell in cells:
+        cell.items_give = items_disagreement(cell.record, task, cell.items)
     scored = [c for c in cells if c.score is not None and math.isfinite(c.score)]
     if not scored:
         return column, cells

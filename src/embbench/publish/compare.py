@@ -11,7 +11,7 @@ import numpy as np
 from embbench.api import Items
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
-from embbench.publish.board import ALPHA, aligned_items, paired_p, scored_items, scoring_task
+from embbench.publish.board import ALPHA, aligned_items, check_unique_cells, paired_p, scored_items, scoring_task
 from embbench.records.record import Record
 from embbench.stats.bootstrap import percentile_interval, resamples
 from embbench.stats.significance import holm
@@ -81,6 +81,8 @@ def compare(
 ) -> list[dict[str, Any]]:
     """One row per task: base and new scores, the delta on common items with its interval, the one-sided p that
     NEW is worse (Holm over the tasks), and ``regression`` when it is significantly worse."""
+    for records in (base, new):
+        check_unique_cells(records)
     registry = registry or Registry.load()
     rows = [_delta(b, n, registry) for b, n in pair_records(base, new, providers)]
     adjusted = holm([math.nan if r["p_worse"] is None else r["p_worse"] for r in rows])

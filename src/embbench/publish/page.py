@@ -16,10 +16,21 @@ def _asset(name: str) -> str:
     return (resources.files("embbench.publish") / "assets" / name).read_text(encoding="utf-8")
 
 
+SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON that is safe inside a ``<script>`` element whatever its strings hold: ``<``, ``>`` and
+    ``&`` as JSON escapes, so no string can end the element or start an HTML comment in it (``JSON.parse``
+    reads the escapes back as the characters)."""
+    text = json.dumps(data, default=str)
+    return text.translate(str.maketrans(SCRIPT_UNSAFE))
+
+
 def render_page(data: dict[str, Any], note: str, nav: str = "") -> str:
     """The page for a board's JSON data (embedded as JSON, so the numbers on the page are the JSON's); ``nav`` is
     HTML put under the title (a site's links to its task and provider pages)."""
-    payload = json.dumps(data, default=str).replace("</", "<\\/")
+    payload = script_json(data)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>embbench leaderboard</title><style>{_asset("page.css")}</style></head>

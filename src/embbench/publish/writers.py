@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from embbench._util.atomic import atomic_write
 from embbench.errors import EmbbenchError
@@ -27,22 +29,27 @@ CSV_COLUMNS = ("provider", "task", "family", "metric", "higher_is_better", "scor
                "p_vs_best", "top_tier", "common_score", "mean_rank", "borda", "bias_rank")  # fmt: skip
 
 
-def cell_text(board: Board, cell: Cell | None, ci: bool = False, digits: int = 3, bold: str = "**") -> str:
-    """A score as text: ``–`` for none, bold for the task's best, † for the top tier (not significantly worse than
-    the best), * for a score on too few of its items, and the interval with ``ci``."""
+class Entry(NamedTuple):
+    """A table entry as plain text, and whether it is shown bold; each writer escapes it for its own format."""
+
+    text: str
+    bold: bool = False
+
+
+def cell_entry(board: Board, cell: Cell | None, ci: bool = False, digits: int = 3) -> Entry:
+    """A score: ``–`` for none, bold for the task's best, † for the top tier (not significantly worse than the
+    best), * for a score on too few of its items, and the interval with ``ci``."""
     if cell is None or cell.score is None:
-        return "–"
+        return Entry("–")
     text = f"{cell.score:.{digits}f}"
-    if cell.best:
-        text = f"{bold}{text}{bold}"
-    elif cell.top_tier:
+    if cell.top_tier and not cell.best:
         text += TIER_MARK
     if not well_covered(cell, board.min_coverage):
         text += LOW_MARK
     if ci and cell.record.ci95:
         low, high = cell.record.ci95
         text += f" [{low:.{digits}f}, {high:.{digits}f}]"
-    return text
+    return Entry(text, bool(cell.best))
 
 
 def _rank_text(value: float | None, interval: list[int] | None = None) -> str:
@@ -51,8 +58,8 @@ def _rank_text(value: float | None, interval: list[int] | None = None) -> str:
     return f"{value:.2f}" + (f" (place {interval[0]}–{interval[1]})" if interval else "")
 
 
-def table(board: Board, ci: bool = False, bold: str = "**") -> tuple[list[str], list[list[str]]]:
-    """Header and rows shared by the Markdown and LaTeX writers."""
+def table(board: Board, ci: bool = False) -> tuple[list[str], list[list[Entry]]]:
+    """Header and rows shared by the Markdown and LaTeX writers, as plain text."""
     families = [f for f in board.quality_families() if any(f in a["families"] for a in board.aggregates.values())]
     quality = [c for c in board.columns if not c.bias]
     bias = [c for c in board.columns if c.bias]
@@ -61,12 +68,12 @@ def table(board: Board, ci: bool = False, bold: str = "**") -> tuple[list[str], 
     rows = []
     for p in board.providers:
         a = board.aggregates[p]
-        cells = {c.task: cell_text(board, board.cell(p, c.task), ci, bold=bold) for c in board.columns}
-        means = [f"{a['families'][f]:.3f}" if f in a["families"] else "–" for f in families]
-        ranks = [_rank_text(a["mean_rank"], a["rank_interval"]), str(a["borda"])]
+        cells = {c.task: cell_entry(board, board.cell(p, c.task), ci) for c in board.columns}
         label = f"{p} (new)" if board.metadata[p].get("new") else p
-        rows.append([label, *ranks, *means, *(cells[c.task] for c in quality), _rank_text(a["bias_rank"])]
-                    + [cells[c.task] for c in bias])  # fmt: skip
+        means = [f"{a['families'][f]:.3f}" if f in a["families"] else "–" for f in families]
+        plain = [label, _rank_text(a["mean_rank"], a["rank_interval"]), str(a["borda"]), *means]
+        rows.append([*map(Entry, plain), *(cells[c.task] for c in quality), Entry(_rank_text(a["bias_rank"])),
+                     *(cells[c.task] for c in bias)])  # fmt: skip
     return header, rows
 
 
@@ -81,11 +88,27 @@ def footnote(board: Board) -> str:
     )
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$])")
+
+
+def markdown_escape(text: str) -> str:
+    """Text that a Markdown table cell shows as it is: each character that starts inline markup there (emphasis,
+    code, links, HTML and entities, GitHub's strikethrough and math, the cell's own ``|``) is backslash-escaped,
+    and a line break, which a cell cannot hold, is a space."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+def _markdown_entry(entry: Entry) -> str:
+    text = markdown_escape(entry.text)
+    return f"**{text}**" if entry.bold else text
+
+
 def to_markdown(board: Board, ci: bool = False) -> str:
     header, rows = table(board, ci)
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + f"\n\n{footnote(board)}\n"
+    lines = ["| " + " | ".join(map(markdown_escape, header)) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]  # fmt: skip
+    lines += ["| " + " | ".join(map(_markdown_entry, row)) + " |" for row in rows]
+    return "\n".join(lines) + f"\n\n{markdown_escape(footnote(board))}\n"
 
 
 def to_csv(board: Board) -> str:
@@ -110,20 +133,31 @@ def to_json(board: Board) -> str:
     return json.dumps(board.to_dict(), indent=1, default=str) + "\n"
 
 
-def _latex_escape(text: str) -> str:
-    for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                          ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), ("†", r"$^\dagger$"), ("↑", r"$\uparrow$"),
-                          ("↓", r"$\downarrow$"), ("–", "--"), ("**", "")):  # fmt: skip
-        text = text.replace(char, escaped)
-    return text
+LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "_": r"\_", "#": r"\#", "$": r"\$",
+                 "{": r"\{", "}": r"\}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "<": r"\textless{}",
+                 ">": r"\textgreater{}", "|": r"\textbar{}", "`": r"\textasciigrave{}", "'": r"\textquotesingle{}",
+                 '"': r"\textquotedbl{}", "†": r"\textdagger{}", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
+                 "–": r"\textendash{}", "\n": " ", "\r": " "}  # fmt: skip
+
+
+def latex_escape(text: str) -> str:
+    """Text that LaTeX typesets as it is: each special character as its text command, in one pass (an escape
+    is never escaped again), and a ``-`` or ``,`` before another kept apart, so that no run of them becomes a
+    dash or a quotation mark."""
+    return re.sub(r"(-(?=-)|,(?=,))", r"\1{}", "".join(LATEX_SPECIAL.get(char, char) for char in text))
+
+
+def _latex_entry(entry: Entry) -> str:
+    text = latex_escape(entry.text)
+    return rf"\textbf{{{text}}}" if entry.bold else text
 
 
 def to_latex(board: Board) -> str:
-    header, rows = table(board, bold="")
+    header, rows = table(board)
     lines = [rf"\begin{{tabular}}{{l{'r' * (len(header) - 1)}}}", r"\toprule",
-             " & ".join(_latex_escape(h) for h in header) + r" \\", r"\midrule",
-             *(" & ".join(_latex_escape(v) for v in row) + r" \\" for row in rows),
-             r"\bottomrule", r"\end{tabular}", f"% {footnote(board)}", ""]  # fmt: skip
+             " & ".join(map(latex_escape, header)) + r" \\", r"\midrule",
+             *(" & ".join(map(_latex_entry, row)) + r" \\" for row in rows),
+             r"\bottomrule", r"\end{tabular}", f"% {latex_escape(footnote(board))}", ""]  # fmt: skip
     return "\n".join(lines)
 
 

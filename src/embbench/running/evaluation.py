@@ -3,6 +3,7 @@ records of its tasks."""
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import numpy as np
 from embbench.api import Context, Items, Provider, Task, TaskOutput
 from embbench.config import spec_from_value
 from embbench.errors import EmbbenchError, SkipTask
+from embbench.records import TOLERANCE
 from embbench.records.environment import environment
 from embbench.records.items import scored_rows, take
 from embbench.records.record import SCHEMA_VERSION, Record, record_key
@@ -21,8 +23,6 @@ from embbench.running.embedding_cache import CachingProvider
 from embbench.running.planning import Planned
 from embbench.stats.bootstrap import vectorised_ci
 
-TOLERANCE = 1e-4
-"""How far a rerun of a deterministic computation may drift (float32 sums in another order) and still reproduce."""
 Z95 = 1.959964
 
 
@@ -121,6 +121,12 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
                                     embedded=embedded(), n_items=n_items, n_scored=n_scored, coverage=coverage,
                                     seconds=seconds, environment=environment()))  # fmt: skip
 
+    def failed(error: str, details: dict[str, Any] | None = None) -> Evaluated:
+        return Evaluated(new_record(
+            provider, task, status="error", error=error, seconds=round(time.perf_counter() - start, 3),
+            details=details or {}, environment=environment(), timings=timings(),
+        ))  # fmt: skip
+
     try:
         output = task.obj.evaluate(embeddings)
     except SkipTask as exc:
@@ -128,13 +134,13 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
     except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
         if raise_errors:
             raise
-        return Evaluated(new_record(
-            provider, task, status="error", error=error_text(exc), seconds=round(time.perf_counter() - start, 3),
-            details={"traceback": traceback.format_exc(limit=-8)}, environment=environment(), timings=timings(),
-        ))  # fmt: skip
+        return failed(error_text(exc), {"traceback": traceback.format_exc(limit=-8)})
     main = task.obj.main_score
-    if main and output.scores.get(main) is None:  # an ok record always has its number
+    value = output.scores.get(main) if main else None
+    if main and value is None:  # an ok record always has its number
         return skipped(f"the task gave no value for its main score '{main}'", output.n_items, output.n_scored)
+    if main and not (isinstance(value, int | float) and math.isfinite(value)):
+        return failed(f"the task's main score '{main}' is {value!r}, not a finite number")
     interval_start = time.perf_counter()
     ci95 = interval(task.obj, output)
     phases = timings(time.perf_counter() - interval_start)

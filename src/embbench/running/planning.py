@@ -75,11 +75,13 @@ def assign_labels(planned: list[Planned]) -> None:
         item.label = label
 
 
-def _as_spec(value: str | Spec) -> Spec:
-    return value if isinstance(value, Spec) else parse_spec(value)
+def _as_spec(value: str | Spec | dict[str, Any]) -> Spec:
+    if isinstance(value, Spec):
+        return value
+    return parse_spec(value) if isinstance(value, str) else spec_from_value(value, repr(value))
 
 
-def _build(value: str | Spec, registry: Registry, context: Context, kind: str) -> Planned:
+def _build(value: str | Spec | dict[str, Any], registry: Registry, context: Context, kind: str) -> Planned:
     spec = _as_spec(value)
     if kind == "provider":
         provider = registry.make_provider(spec)
@@ -90,7 +92,10 @@ def _build(value: str | Spec, registry: Registry, context: Context, kind: str) -
 
 
 def plan(
-    registry: Registry, providers: Sequence[str | Spec], tasks: Sequence[str | Spec], context: Context
+    registry: Registry,
+    providers: Sequence[str | Spec | dict[str, Any]],
+    tasks: Sequence[str | Spec | dict[str, Any]],
+    context: Context,
 ) -> tuple[list[Planned], list[Planned]]:
     """Build every provider and task, fingerprint every provider input and load every dataset; raise all
     problems at once. Two specs with the same configuration are one entry."""

@@ -11,9 +11,9 @@ from typing import Any
 from embbench._util.hashing import stable_hash
 from embbench.config import Spec
 from embbench.plugins import Registry
+from embbench.records import TOLERANCE
 from embbench.records.environment import differences
 from embbench.records.record import Record
-from embbench.running.evaluation import TOLERANCE
 from embbench.running.runner import RunOptions, run_grids
 
 

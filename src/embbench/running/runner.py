@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embbench._util.files import default_cache_dir
+from embbench._util.files import cache_folder, check_writable_folder
 from embbench.api import Context
-from embbench.config import Spec
+from embbench.config import Spec, check_specs
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import Record, existing_record, save_record
@@ -73,6 +74,12 @@ def split_done(
     return done, pending, reasons
 
 
+def _folder_argument(value: object, name: str) -> Path:
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(f"{name}: expected a folder (a str or a Path), got {type(value).__name__} {value!r:.80}")
+    return Path(value)
+
+
 def _executor_name(options: RunOptions) -> ExecutorName:
     try:
         return ExecutorName(options.executor)
@@ -97,8 +104,8 @@ def _executor(name: ExecutorName, options: RunOptions, context: Context, pairs: 
 
 
 def run(
-    providers: Sequence[str | Spec],
-    tasks: Sequence[str | Spec],
+    providers: Sequence[str | Spec | dict[str, Any]],
+    tasks: Sequence[str | Spec | dict[str, Any]],
     results_dir: Path | str | None = None,
     *,
     registry: Registry | None = None,
@@ -108,7 +115,8 @@ def run(
     """Run every provider on every task, saving one record per pair (and its items) under the results folder.
 
     ``settings`` are ``RunOptions`` fields, for short calls (``run(p, t, "out", rerun=True)``). Everything is
-    checked before anything runs (unknown names and options, missing files, an unknown executor). Pairs with a
+    checked before anything runs: the arguments' types (a ``TypeError``), unknown names and options, missing files,
+    folders that cannot be written, an unknown executor. Pairs with a
     record that still holds are kept; stale and failed ones are redone, each with its reason. A provider that
     fails to load turns its pairs into error records and the rest of the grid still runs; a failure never
     replaces a finished ``ok`` record. Records are the same whichever executor runs them.
@@ -117,7 +125,7 @@ def run(
 
 
 def run_grids(
-    grids: Sequence[tuple[Sequence[str | Spec], Sequence[str | Spec]]],
+    grids: Sequence[tuple[Sequence[str | Spec | dict[str, Any]], Sequence[str | Spec | dict[str, Any]]]],
     results_dir: Path | str | None = None,
     *,
     registry: Registry | None = None,
@@ -128,10 +136,16 @@ def run_grids(
     its own grid's tasks (``embbench reproduce`` reruns exactly the published pairs this way)."""
     options = options or RunOptions(**settings)
     if results_dir is not None:
-        options.results_dir = Path(results_dir)
-    results = Path(options.results_dir)
+        options.results_dir = results_dir
+    for providers, tasks in grids:
+        check_specs(providers, "providers")
+        check_specs(tasks, "tasks")
+    results = options.results_dir = _folder_argument(options.results_dir, "results_dir")
+    check_writable_folder(results, "results_dir")
+    cache = cache_folder(None if options.cache_dir is None else _folder_argument(options.cache_dir, "cache_dir"),
+                         "cache_dir")  # fmt: skip
     registry = registry or Registry.load()
-    context = Context(options.cache_dir or default_cache_dir(), registry)
+    context = Context(cache, registry)
     executor = _executor_name(options)
     planned = [plan(registry, providers, tasks, context) for providers, tasks in grids]
     if options.on_start:
