@@ -74,3 +74,12 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         text=True,
         timeout=1800,
     )
+
+
+def fake_distribution(folder: Path, name: str, module_source: str, hook_source: str = "") -> None:
+    """An installed-looking distribution on a PYTHONPATH folder, registering ``name`` as an embbench plugin."""
+    (folder / f"{name}.py").write_text(module_source)
+    info = folder / f"{name}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[embbench]\n{name} = {name}\n")

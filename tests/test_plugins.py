@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import fake_distribution, run_cli
 
 from embbench import Provider, Task, TaskOutput, run
 from embbench.hookspecs import hookimpl
@@ -21,15 +21,6 @@ from embbench.plugins import Registry
 from embbench.testing import check_provider, check_task
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def fake_distribution(folder: Path, name: str, module_source: str, hook_source: str = "") -> None:
-    """An installed-looking distribution on a PYTHONPATH folder, registering ``name`` as an embbench plugin."""
-    (folder / f"{name}.py").write_text(module_source)
-    info = folder / f"{name}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[embbench]\n{name} = {name}\n")
 
 
 def test_broken_plugin_is_reported_and_others_work(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from embbench.api import Items
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.publish.board import ALPHA, aligned_items, check_unique_cells, paired_p, scored_items, scoring_task
+from embbench.publish.writers import markdown_escape
 from embbench.records.record import Record
 from embbench.stats.bootstrap import percentile_interval, resamples
 from embbench.stats.significance import holm
@@ -103,7 +104,8 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
         ci = f" [{number(r['ci95'][0])}, {number(r['ci95'][1])}]" if r["ci95"] else ""
         arrow = "↑" if r["higher_is_better"] else "↓"
         flag = "**REGRESSION**" if r["regression"] else ""
-        cells = [r["provider"], r["task"], f"{r['metric']} {arrow}", number(r["base"]), number(r["new"]),
-                 number(r["delta"]) + ci, number(r["p_worse_holm"]), r["test"], flag]  # fmt: skip
+        text = [markdown_escape(r[key]) for key in ("provider", "task", "metric", "test")]
+        cells = [text[0], text[1], f"{text[2]} {arrow}", number(r["base"]), number(r["new"]), number(r["delta"]) + ci,
+                 number(r["p_worse_holm"]), text[3], flag]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

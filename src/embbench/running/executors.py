@@ -17,7 +17,8 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -25,8 +26,9 @@ from embbench.api import Context, Provider, Task
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
+from embbench.records.environment import environment
 from embbench.records.record import Record, save_record
-from embbench.running.evaluation import Evaluated, fit_once, provider_records, with_shared_embeddings
+from embbench.running.evaluation import Evaluated, fit_once, new_record, provider_records, with_shared_embeddings
 from embbench.running.planning import Planned, plan
 from embbench.words import WordProvider
 
@@ -61,25 +63,26 @@ class PairJob(NamedTuple):
     fit_seconds: float
 
 
-class ReadyPair(NamedTuple):
-    """A pair job whose provider is fitted: its data size when it is one of the longest, and what it embeds."""
+class PairNext(NamedTuple):
+    """A pair job whose provider is fitted: what it embeds (its key), the job, and the pair it runs."""
 
-    long_bytes: int
     key: tuple[str, str | None]
     job: PairJob
+    provider: Planned[Provider]
+    task: Planned[Task]
+
+
+class ReadyPair(NamedTuple):
+    """A pair job ready to run, and its data size when it is one of the longest."""
+
+    long_bytes: int
+    pair: PairNext
 
 
 class FitNext(NamedTuple):
-    """The next job is a provider's fit."""
+    """A provider's fit job."""
 
     work: ProviderWork
-
-
-class PairNext(NamedTuple):
-    """The next job is a pair."""
-
-    key: tuple[str, str | None]
-    job: PairJob
 
 
 class Executor(Protocol):
@@ -199,29 +202,40 @@ class JobQueue:
     def __init__(self, work: Work) -> None:
         self.unfitted = in_start_order(work)
         self.ready: list[ReadyPair] = []
+        self.suspects: list[FitNext | PairNext] = []
+        """Jobs that were running when a worker died: each runs again alone, so a death names its job."""
 
     def __bool__(self) -> bool:
-        return bool(self.unfitted or self.ready)
+        return bool(self.unfitted or self.ready or self.suspects)
 
     def add_pairs(self, work: ProviderWork, jobs: list[PairJob]) -> None:
         """The pair jobs of a provider that has just been fitted."""
-        self.ready += [ReadyPair(long_job_bytes(work.provider, task), (work.provider.label, task.obj.embeds()), job)
-                       for task, job in zip(work.tasks, jobs, strict=True)]  # fmt: skip
+        self.ready += [
+            ReadyPair(long_job_bytes(work.provider, task),
+                      PairNext((work.provider.label, task.obj.embeds()), job, work.provider, task))
+            for task, job in zip(work.tasks, jobs, strict=True)
+        ]  # fmt: skip
 
     def next(self, busy: set[tuple[str, str | None]]) -> FitNext | PairNext:
-        """The next job to hand out, given the keys of the pairs running now."""
-        free = [i for i, ready in enumerate(self.ready) if ready.key not in busy]
+        """The next job to hand out, given the keys of the pairs running now (the driver asks while a suspect
+        waits only when nothing else runs)."""
+        if self.suspects:
+            return self.suspects.pop(0)
+        free = [i for i, ready in enumerate(self.ready) if ready.pair.key not in busy]
         long = sorted((i for i in free if self.ready[i].long_bytes), key=lambda i: -self.ready[i].long_bytes)
         if long or not self.unfitted:
-            ready = self.ready.pop((long or free or [0])[0])
-            return PairNext(ready.key, ready.job)
+            return self.ready.pop((long or free or [0])[0]).pair
         return FitNext(self.unfitted.pop(0))
 
 
 class ProcessExecutor:
     """Worker processes (spawned: torch and BLAS threads do not survive fork), ``jobs`` at a time: every provider's
     fit is a job, and each of its pairs is a job as soon as it is fitted; the driver hands out one job per free
-    worker in the order of a ``JobQueue``."""
+    worker in the order of a ``JobQueue``.
+
+    A worker that dies (killed, or a plugin calling ``os._exit``) breaks the pool: the pool is rebuilt and the rest
+    of the grid runs. The jobs that were running then run again one at a time, so the one that dies alone is
+    known, and its pairs become error records that say how the worker died."""
 
     def __init__(self, context: Context, settings: dict[str, Any], results_dir: Path, jobs: int) -> None:
         self.context, self.settings, self.results_dir, self.jobs = context, settings, results_dir, jobs
@@ -229,40 +243,82 @@ class ProcessExecutor:
     def run(self, work: Work) -> Iterator[Evaluated]:
         spawn = multiprocessing.get_context("spawn")
         queue = JobQueue(work)
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=spawn, initializer=start_worker, initargs=(self.jobs,)
-        ) as pool:
-            try:
-                yield from self._drive(pool, queue)
-            except BaseException:  # Ctrl-C, or the caller stopped early: stop the workers now (a record is saved
-                # only when its pair has finished, so nothing half-done is kept); there is no public way to before
-                # Python 3.14's terminate_workers
-                for process in list(pool._processes.values()):
-                    process.terminate()
-                raise
+        while queue:
+            lost: list[FitNext | PairNext] = []
+            workers: dict[int, multiprocessing.process.BaseProcess] = {}
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=spawn, initializer=start_worker, initargs=(self.jobs,)
+            ) as pool:
+                try:
+                    yield from self._drive(pool, queue, lost, workers)
+                except BaseException:  # Ctrl-C, or the caller stopped early: stop the workers now (a record is
+                    # saved only when its pair has finished, so nothing half-done is kept); there is no public way
+                    # to before Python 3.14's terminate_workers
+                    for process in list(pool._processes.values()):
+                        process.terminate()
+                    raise
+            if len(lost) > 1:
+                queue.suspects += lost
+            elif lost:  # it ran alone: its death is its own (the pool has reaped every worker by now)
+                yield from died_records(lost[0], how_died(workers.values()))
 
-    def _drive(self, pool: concurrent.futures.ProcessPoolExecutor, queue: JobQueue) -> Iterator[Evaluated]:
-        """Hand out jobs until every one has finished, yielding each pair's records as they come back."""
-        fitting: dict[concurrent.futures.Future, ProviderWork] = {}
-        pairing: dict[concurrent.futures.Future, tuple[str, str | None]] = {}
+    def _drive(
+        self, pool: concurrent.futures.ProcessPoolExecutor, queue: JobQueue, lost: list[FitNext | PairNext],
+        workers: dict[int, multiprocessing.process.BaseProcess],
+    ) -> Iterator[Evaluated]:  # fmt: skip
+        """Hand out jobs until every one has finished, yielding each pair's records as they come back; when a
+        worker dies, the jobs that were running go into ``lost`` and this pool's work ends."""
+        running: dict[concurrent.futures.Future, FitNext | PairNext] = {}
         cache, task_dirs = str(self.context.cache_dir), self.context.registry.task_dirs if self.context.registry else ()
         embedding_cache = self.settings.get("embedding_cache", True)
-        while queue or fitting or pairing:
-            while len(fitting) + len(pairing) < self.jobs and queue:
-                chosen = queue.next(set(pairing.values()))
+        alone = False  # a suspect is running, and nothing beside it
+        while queue or running:
+            while len(running) < self.jobs and queue and not alone and not (queue.suspects and running):
+                alone = bool(queue.suspects)
+                chosen = queue.next({job.key for job in running.values() if isinstance(job, PairNext)})
                 if isinstance(chosen, FitNext):
-                    spec = chosen.work.provider.spec
-                    fitting[pool.submit(fit_job, spec, cache, task_dirs, embedding_cache)] = chosen.work
+                    future = pool.submit(fit_job, chosen.work.provider.spec, cache, task_dirs, embedding_cache)
                 else:
-                    pairing[pool.submit(_saving_job, str(self.results_dir), chosen.job)] = chosen.key
-            done, _ = concurrent.futures.wait([*fitting, *pairing], return_when=concurrent.futures.FIRST_COMPLETED)
+                    future = pool.submit(_saving_job, str(self.results_dir), chosen.job)
+                running[future] = chosen
+                workers.update(pool._processes)  # their exit codes say how a worker died
+            done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            if any(isinstance(future.exception(), BrokenProcessPool) for future in done):
+                concurrent.futures.wait(running)  # the pool fails every job it held at once
+                done = set(running)
             for future in done:
-                if future in pairing:
-                    del pairing[future]
+                job = running.pop(future)
+                if isinstance(future.exception(), BrokenProcessPool):
+                    lost.append(job)
+                elif isinstance(job, PairNext):
                     yield from future.result()
-                    continue
-                item = fitting.pop(future)
-                queue.add_pairs(item, pair_jobs(item, self.context, self.settings, future.result()))
+                else:
+                    queue.add_pairs(job.work, pair_jobs(job.work, self.context, self.settings, future.result()))
+            if lost:
+                return
+            alone = alone and bool(running)
+
+
+def how_died(workers: Iterable[multiprocessing.process.BaseProcess]) -> str:
+    """How a pool's worker died, from the exit codes of its processes (the pool itself stops the others with
+    SIGTERM)."""
+    codes = [p.exitcode for p in workers if p.exitcode not in (None, 0)]
+    code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
+    if code is None:
+        return "worker process died"
+    if code < 0:
+        return f"worker process died: signal {-code} ({signal.Signals(-code).name})"
+    return f"worker process died: exit code {code}"
+
+
+def died_records(job: FitNext | PairNext, how: str) -> Iterator[Evaluated]:
+    """Error records for the pairs of a job whose worker died: the pair, or every pair of a provider's fit."""
+    if isinstance(job, PairNext):
+        yield Evaluated(new_record(job.provider, job.task, status="error", error=how, environment=environment()))
+        return
+    for task in job.work.tasks:
+        yield Evaluated(new_record(job.work.provider, task, status="error", error=f"provider failed: {how} while"
+                                   " fitting it", environment=environment()))  # fmt: skip
 
 
 class RayExecutor:
