@@ -95,7 +95,7 @@ def markdown_escape(text: str) -> str:
     """Text that a Markdown table cell shows as it is: each character that starts inline markup there (emphasis,
     code, links, HTML and entities, GitHub's strikethrough and math, the cell's own ``|``) is backslash-escaped,
     and a line break, which a cell cannot hold, is a space."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
+    return MARKDOWN_SPECIAL.sub(r"\\\1", re.sub(r"\r\n|\r|\n", " ", text))
 
 
 def _markdown_entry(entry: Entry) -> str:
