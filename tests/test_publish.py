@@ -192,7 +192,7 @@ def test_provider_metadata_has_throughput_and_model_memory(tmp_path, registry) -
 def test_markdown_shows_metric_direction_and_intervals(results, registry) -> None:
     board = build_board(load_records(results), registry=registry)
     text = to_markdown(board, ci=True)
-    assert "rg65 (spearman ↑)" in text and "bolukbasi-direct-bias (direct_bias ↓)" in text
+    assert "rg65 (spearman ↑)" in text and "bolukbasi-direct-bias (direct\\_bias ↓)" in text
     ci = board.cell("glove", "rg65").record.ci95
     assert f"[{ci[0]:.3f}, {ci[1]:.3f}]" in text
     assert "[" not in to_markdown(board).split("\n")[2].split("|")[6]

@@ -62,7 +62,7 @@ def test_scores_on_too_few_items_are_marked() -> None:
     board = build_board(records, min_coverage=0.9)
     markdown = to_markdown(board)
     # a's 0.9 on 27% of the items is marked and cannot be the best: b's 0.5 on all of them is
-    assert "| 0.900* | – |" in markdown and "| **0.500** | – |" in markdown
+    assert "| 0.900\\* | – |" in markdown and "| **0.500** | – |" in markdown
     assert "fewer than 90% of the task's items" in markdown
     cells = json.loads(to_json(board))["cells"]
     assert cells["a"]["t1"]["coverage"] == 0.27 and cells["a"]["t2"]["status"] == "error"

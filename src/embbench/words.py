@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 
+from embbench._util.scaling import in_safe_range, magnitude
 from embbench.api import Embedded, Options, Provider
+from embbench.errors import EmbbenchError
 
 if TYPE_CHECKING:
     import scipy.sparse
@@ -29,7 +32,14 @@ class WordVectors:
         if len(words) != matrix.shape[0]:
             raise ValueError(f"{len(words)} words but {matrix.shape[0]} vectors")
         self.words = list(words)
-        self.matrix = matrix
+        largest = magnitude(matrix)
+        if not math.isfinite(largest):
+            row = _first_non_finite_row(matrix)
+            raise EmbbenchError(f"the vector of {self.words[row]!r} (row {row + 1}) is not finite: a value is NaN"
+                                " or beyond float32's range")  # fmt: skip
+        self.matrix, self.rescaled_by = in_safe_range(matrix, largest)
+        """The power of two the vectors were multiplied by to bring them where float32 arithmetic is safe (0:
+        none; see ``embbench._util.scaling``)."""
         self.oov: Callable[[Sequence[str]], np.ndarray] | None = None  # subword vectors for unknown words (fastText)
 
     @property
@@ -90,6 +100,13 @@ class WordVectors:
         return norms
 
 
+def _first_non_finite_row(matrix: np.ndarray | scipy.sparse.csr_matrix) -> int:
+    if hasattr(matrix, "indptr"):
+        first = int(np.flatnonzero(~np.isfinite(matrix.data))[0])
+        return int(np.searchsorted(matrix.indptr, first, side="right")) - 1
+    return int(np.flatnonzero(~np.isfinite(matrix).all(axis=1))[0])
+
+
 def mebibytes(size: int) -> float:
     """A size in bytes as MiB, to a tenth."""
     return round(size / 2**20, 1)
@@ -119,7 +136,8 @@ class WordProvider(Provider[WordOptionsT]):
         vectors = getattr(self, "vectors_", None)
         if vectors is None:
             return facts
-        return {**facts, "vocabulary": len(vectors), "dim": vectors.dim, "memory_mib": mebibytes(self.model_bytes())}
+        facts = {**facts, "vocabulary": len(vectors), "dim": vectors.dim, "memory_mib": mebibytes(self.model_bytes())}
+        return {**facts, "rescaled_by": f"2^{vectors.rescaled_by}"} if vectors.rescaled_by else facts
 
     def model_bytes(self) -> int:
         """Bytes the fitted model holds: its vector matrix (dense, sparse or quantized)."""

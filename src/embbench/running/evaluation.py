@@ -3,12 +3,14 @@ records of its tasks."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import traceback
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -93,8 +95,44 @@ def tolerance(output: TaskOutput) -> float:
     return max(TOLERANCE, 3 * float(np.sqrt(2)) * output.seed_error)
 
 
-def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider, fit_seconds: float = 0.0,
+class FitDone(NamedTuple):
+    """A provider's fit in another job of this run: its seconds, and the library warnings it raised."""
+
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
+
+
+NO_FIT = FitDone()
+"""No fit elsewhere: the provider is fitted (or loaded) in the job that runs its pairs."""
+
+
+@contextlib.contextmanager
+def caught_warnings() -> Iterator[list[str]]:
+    """Collect the warnings libraries raise inside (numpy's overflow, scikit-learn's ConvergenceWarning), each
+    distinct one once as ``Category: message``, into the list yielded (filled when the block ends), instead of
+    letting them reach the terminal raw: records keep them, and the runner reports them naming the pair."""
+    texts: list[str] = []
+    with warnings.catch_warnings(record=True) as raw:
+        warnings.simplefilter("always", RuntimeWarning)
+        warnings.simplefilter("always", UserWarning)
+        yield texts
+    texts += dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in raw)
+
+
+def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider, fit: FitDone = NO_FIT,
                   raise_errors: bool = False) -> Evaluated:  # fmt: skip
+    """Run one task on one fitted provider (see ``_evaluated``); the warnings raised by the provider's fit and by
+    the pair go into the record's ``details["warnings"]``."""
+    with caught_warnings() as caught:
+        evaluated = _evaluated(provider, task, embeddings, fit.seconds, raise_errors)
+    notes = [*(f"while fitting the provider: {text}" for text in fit.warnings), *caught]
+    if notes:
+        evaluated.record.details["warnings"] = notes
+    return evaluated
+
+
+def _evaluated(provider: Planned, task: Planned, embeddings: CachingProvider, fit_seconds: float,
+               raise_errors: bool) -> Evaluated:  # fmt: skip
     """Run one task on one fitted provider (through ``embeddings``, which caches and times its embeddings); an
     exception becomes an error record unless ``raise_errors``. Every record carries its phase timings: the
     provider's fit in this run, embedding, scoring (the task's own work) and the interval."""
@@ -182,25 +220,29 @@ def fit_once(provider: Planned, context: Context, fitted: dict[str, Provider] | 
 
 def provider_records(
     provider: Planned, tasks: list[Planned], context: Context, *, raise_errors: bool = False,
-    embedding_cache: bool = True, fit_seconds: float = 0.0, fitted: dict[str, Provider] | None = None,
+    embedding_cache: bool = True, fit: FitDone = NO_FIT, fitted: dict[str, Provider] | None = None,
 ) -> Iterator[Evaluated]:  # fmt: skip
     """Fit the provider once and yield one record per task, as each finishes (error records if the fit fails).
-    ``fit_seconds``: time this run already spent fitting it elsewhere (in a fit job), counted in its records.
+    ``fit``: the fit this run already made elsewhere (in a fit job), whose time and warnings its records carry.
     ``fitted``: see ``fit_once``."""
-    start = time.perf_counter() - fit_seconds
-    try:
-        fit_once(provider, with_shared_embeddings(context) if embedding_cache else context, fitted)
-    except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
-        if raise_errors:
-            raise
-        seconds = round(time.perf_counter() - start, 3)
+    start, failure = time.perf_counter() - fit.seconds, None
+    with caught_warnings() as caught:
+        try:
+            fit_once(provider, with_shared_embeddings(context) if embedding_cache else context, fitted)
+        except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
+            if raise_errors:
+                raise
+            failure = f"provider failed: {error_text(exc)}"
+    fit = FitDone(time.perf_counter() - start, (*fit.warnings, *caught))
+    if failure is not None:
+        seconds = round(fit.seconds, 3)
+        notes = [f"while fitting the provider: {text}" for text in fit.warnings]
         for task in tasks:
-            error = f"provider failed: {error_text(exc)}"
-            yield Evaluated(new_record(provider, task, status="error", error=error, seconds=seconds,
-                                       timings={"fit": seconds}, environment=environment()))  # fmt: skip
+            yield Evaluated(new_record(provider, task, status="error", error=failure, seconds=seconds,
+                                       timings={"fit": seconds}, details={"warnings": notes} if notes else {},
+                                       environment=environment()))  # fmt: skip
         return
-    fitted = time.perf_counter() - start
     folder = context.cache_dir / "embeddings" / provider.identity if embedding_cache else None
     embeddings = CachingProvider(provider.obj, folder)
     for task in tasks:
-        yield evaluate_pair(provider, task, embeddings, fitted, raise_errors)
+        yield evaluate_pair(provider, task, embeddings, fit, raise_errors)

@@ -28,7 +28,16 @@ from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.environment import environment
 from embbench.records.record import Record, save_record
-from embbench.running.evaluation import Evaluated, fit_once, new_record, provider_records, with_shared_embeddings
+from embbench.running.evaluation import (
+    NO_FIT,
+    Evaluated,
+    FitDone,
+    caught_warnings,
+    fit_once,
+    new_record,
+    provider_records,
+    with_shared_embeddings,
+)
 from embbench.running.planning import Planned, plan
 from embbench.words import WordProvider
 
@@ -52,7 +61,7 @@ class TaskRef(NamedTuple):
 
 class PairJob(NamedTuple):
     """What a worker needs to run a provider's pairs: the arguments of ``provider_job``, in its order (Ray passes
-    the last, the fit's seconds, once the fit job has finished)."""
+    the last, the fit's outcome, once the fit job has finished)."""
 
     provider: Spec
     label: str
@@ -60,7 +69,7 @@ class PairJob(NamedTuple):
     cache_dir: str
     settings: dict[str, Any]
     task_dirs: tuple[str, ...]
-    fit_seconds: float
+    fit: FitDone
 
 
 class PairNext(NamedTuple):
@@ -96,41 +105,42 @@ _FITTED: dict[str, Provider] = {}  # this worker process's provider from its pre
 
 def provider_job(
     provider: Spec, label: str, tasks: list[TaskRef], cache_dir: str, settings: dict[str, Any],
-    task_dirs: tuple[str, ...] = (), fit_seconds: float = 0.0,
+    task_dirs: tuple[str, ...] = (), fit: FitDone = NO_FIT,
 ) -> Iterator[tuple[dict[str, Any], Any]]:  # fmt: skip
     """Load one fitted provider in this process and yield each task's (record as plain data, items) as it
-    finishes; ``fit_seconds`` (its fit in another job of this run) is added to the record's fit time."""
+    finishes; ``fit`` (its fit in another job of this run) is counted in the records' fit time and warnings."""
     registry = Registry.load(task_dirs=task_dirs)
     context = Context(Path(cache_dir), registry)
     (planned,), planned_tasks = plan(registry, [provider], [spec for spec, _ in tasks], context)
     planned.label = label
     for task, (_, task_label) in zip(planned_tasks, tasks, strict=True):
         task.label = task_label  # the driver's labels, which tell apart configurations this worker does not see
-    for outcome in provider_records(planned, planned_tasks, context, fit_seconds=fit_seconds, fitted=_FITTED,
+    for outcome in provider_records(planned, planned_tasks, context, fit=fit, fitted=_FITTED,
                                     **settings):  # fmt: skip
         yield outcome.record.model_dump(mode="json"), outcome.items
 
 
-def fit_job(provider: Spec, cache_dir: str, task_dirs: tuple[str, ...] = (), embedding_cache: bool = True) -> float:
-    """Fit one provider into the cache and return its seconds (a provider that fails here fails again in the job
-    of each of its pairs, which records the error per pair)."""
+def fit_job(provider: Spec, cache_dir: str, task_dirs: tuple[str, ...] = (), embedding_cache: bool = True) -> FitDone:
+    """Fit one provider into the cache: its seconds and warnings (a provider that fails here fails again in the
+    job of each of its pairs, which records the error per pair)."""
     registry = Registry.load(task_dirs=task_dirs)
     context = Context(Path(cache_dir), registry)
     context = with_shared_embeddings(context) if embedding_cache else context
-    try:
-        (planned,), _ = plan(registry, [provider], [], context)
-        start = time.perf_counter()
-        fit_once(planned, context, _FITTED)  # kept for this worker's next job, often one of the provider's pairs
-    except (Exception, SystemExit):
-        return 0.0
-    return time.perf_counter() - start
+    with caught_warnings() as caught:
+        try:
+            (planned,), _ = plan(registry, [provider], [], context)
+            start = time.perf_counter()
+            fit_once(planned, context, _FITTED)  # kept for this worker's next job, often one of the provider's pairs
+        except (Exception, SystemExit):
+            return NO_FIT
+    return FitDone(time.perf_counter() - start, tuple(caught))
 
 
-def pair_jobs(work: ProviderWork, context: Context, settings: dict[str, Any], fit_seconds: float) -> list[PairJob]:
+def pair_jobs(work: ProviderWork, context: Context, settings: dict[str, Any], fit: FitDone) -> list[PairJob]:
     """One job per (provider, task) pair, so a grid with a single provider still uses every worker."""
     task_dirs = context.registry.task_dirs if context.registry else ()
     return [PairJob(work.provider.spec, work.provider.label, [TaskRef(t.spec, t.label)], str(context.cache_dir),
-                    settings, task_dirs, fit_seconds) for t in work.tasks]  # fmt: skip
+                    settings, task_dirs, fit) for t in work.tasks]  # fmt: skip
 
 
 def start_worker(workers: int) -> None:
@@ -343,9 +353,9 @@ class RayExecutor:
             fitted = fit.options(**need).remote(
                 item.provider.spec, str(self.context.cache_dir), task_dirs, self.settings.get("embedding_cache", True)
             )
-            # each pair job waits for its provider's fit: Ray passes it the fit's seconds once that has finished
+            # each pair job waits for its provider's fit: Ray passes it the fit's outcome once that has finished
             streams += [pair.options(**need).remote(*job[:-1], fitted)
-                        for job in pair_jobs(item, self.context, self.settings, 0.0)]  # fmt: skip
+                        for job in pair_jobs(item, self.context, self.settings, NO_FIT)]  # fmt: skip
         while streams:
             (ready,), streams = ray.wait(streams, num_returns=1)
             try:

@@ -11,7 +11,7 @@ from typing import Any
 from embbench._util.files import cache_folder, check_writable_folder
 from embbench.api import Context
 from embbench.config import Spec, check_specs
-from embbench.errors import EmbbenchError
+from embbench.errors import EmbbenchError, warn
 from embbench.plugins import Registry
 from embbench.records.record import Record, existing_record, save_record
 from embbench.running import ExecutorName
@@ -72,6 +72,17 @@ def split_done(
         else:
             done.append(record)
     return done, pending, reasons
+
+
+def report_warnings(record: Record, reported: set[str]) -> None:
+    """The library warnings a new record caught, each as a WARNING line naming its pair (a fit's once per
+    provider), so that none reaches the terminal raw or unexplained."""
+    for text in record.details.get("warnings", []):
+        fit = text.startswith("while fitting")
+        line = f"{record.provider_label}: {text}" if fit else f"{record.provider_label} × {record.task_label}: {text}"
+        if line not in reported:
+            reported.add(line)
+            warn(line)
 
 
 def _folder_argument(value: object, name: str) -> Path:
@@ -169,7 +180,9 @@ def run_grids(
             if pending:
                 work.append(ProviderWork(provider, pending))
     pairs = sum(len(tasks) for _, tasks in work)
+    reported: set[str] = set()
     for outcome in _executor(executor, options, context, pairs).run(work):
+        report_warnings(outcome.record, reported)
         kept = outcome.kept if outcome.written else save_record(outcome.record, results, outcome.items)
         if kept is not None:
             kept.mark_reused()

@@ -13,6 +13,7 @@ from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import (
+    check_distinct,
     cluster_columns,
     clustering_scores,
     embed_words_checked,
@@ -77,7 +78,9 @@ class Categorization(FileTask[CategorizationOptions]):
             )  # fmt: skip
         points = vectors[covered]
         norms = np.linalg.norm(points, axis=1, keepdims=True)
-        points = sparse_when_sparse(points / np.where(norms > 0, norms, 1))
+        points = points / np.where(norms > 0, norms, 1)
+        check_distinct(points, k, len(words), "words")  # after normalising: vectors along one direction are one
+        points = sparse_when_sparse(points)
         seeds = list(range(self.options.seed, self.options.seed + self.options.seeds))
         clusters = seed_runs(lambda s: KMeans(k, n_init=self.options.n_init, random_state=s).fit_predict(points), seeds)
         runs = [clustering_scores(categories[covered], clusters[:, i]) for i in range(len(seeds))]

@@ -13,6 +13,7 @@ from embbench.errors import SkipTask
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks.base import FileTask, FileTaskOptions
 from embbench.tasks.common import (
+    check_distinct,
     cluster_columns,
     embed_checked,
     mean_over_seeds,
@@ -60,6 +61,7 @@ class Clustering(FileTask[ClusteringOptions]):
                 len(covered), int(covered.sum()),
             )  # fmt: skip
         points = vectors[covered]
+        check_distinct(points, k, len(covered), "texts")
         clusters = seed_runs(
             lambda seed: MiniBatchKMeans(
                 k, batch_size=self.options.batch_size, n_init="auto", random_state=seed

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embbench._util.files import iter_data_lines
+from embbench._util.scaling import in_safe_range
 from embbench.api import Embedded, Provider
-from embbench.errors import EmbbenchError
+from embbench.errors import EmbbenchError, SkipTask
 from embbench.stats.bootstrap import multiplicities
 
 if TYPE_CHECKING:
@@ -137,24 +138,41 @@ def unique_ids(ids: list[str]) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
-def _checked(embedded: Embedded, count: int) -> Embedded:
+def _checked(embedded: Embedded, texts: list[str]) -> Embedded:
+    """The embeddings with their shapes and values checked, in float32's safe range (``in_safe_range``: one power
+    of two for the whole call, so every score that does not depend on a common factor is unchanged)."""
     vectors, covered = np.asarray(embedded.vectors, dtype=np.float32), np.asarray(embedded.covered, dtype=bool)
+    count = len(texts)
     if vectors.ndim != 2 or vectors.shape[0] != count or vectors.shape[1] == 0 or covered.shape != (count,):
         raise EmbbenchError(
             f"provider returned embeddings of shape {vectors.shape} and coverage of shape {covered.shape} for"
             f" {count} texts; expected ({count}, dim) and ({count},), and dimension 0 cannot be evaluated"
         )
-    return Embedded(vectors, covered)
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite[covered].all():
+        row = int(np.flatnonzero(covered & ~finite)[0])
+        raise EmbbenchError(f"the provider's embedding of text {row + 1} of {count} ({texts[row][:60]!r}) is not"
+                            " finite (a value is NaN or beyond float32's range)")  # fmt: skip
+    return Embedded(in_safe_range(vectors)[0], covered)
 
 
 def embed_checked(provider: Provider, texts: list[str]) -> Embedded:
-    """Embeddings of ``texts`` and the mask of those the provider could embed, with their shapes checked."""
-    return _checked(provider.embed_with_coverage(texts), len(texts))
+    """Embeddings of ``texts`` and the mask of those the provider could embed, checked (see ``_checked``)."""
+    return _checked(provider.embed_with_coverage(texts), texts)
 
 
 def embed_words_checked(provider: Provider, words: list[str]) -> Embedded:
-    """Embeddings of single words (looked up whole first) and their coverage, with their shapes checked."""
-    return _checked(provider.embed_words(words), len(words))
+    """Embeddings of single words (looked up whole first) and their coverage, checked (see ``_checked``)."""
+    return _checked(provider.embed_words(words), words)
+
+
+def check_distinct(points: np.ndarray, k: int, n_items: int, what: str) -> None:
+    """Clustering ``points`` into ``k`` clusters needs at least ``k`` distinct points; with fewer (every vector
+    the same, say) any clustering is arbitrary, so the pair is skipped and says why."""
+    distinct = len(np.unique(points, axis=0)) if len(points) else 0
+    if distinct < k:
+        raise SkipTask(f"the {len(points)} covered {what} have {distinct} distinct vector(s), fewer than the {k}"
+                       " clusters, so any clustering of them is arbitrary", n_items, len(points))  # fmt: skip
 
 
 SPARSE_BELOW = 0.1
