@@ -61,7 +61,7 @@ def test_a_dead_worker_fails_only_its_own_pairs_and_the_grid_runs_on(tmp_path: P
     done = run_cli("run", "-p", "glove", "-p", spec, "-t", "mc30", "-t", "ws353", "--results", str(results),
                    "--jobs", "2", env={"PYTHONPATH": str(tmp_path)})  # fmt: skip
     assert done.returncode == 1, done.stderr
-    assert "unexpected" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert "ERROR: unexpected" not in done.stderr and "Traceback" not in done.stderr, done.stderr
     records = {f"{r.provider}__{r.task}": r for r in load_records(results)}
     assert set(records) == {"glove__mc30", "glove__ws353", "doomed__mc30", "doomed__ws353"}
     for name, record in records.items():
@@ -206,3 +206,36 @@ def test_compare_refuses_two_records_of_one_cell_like_the_leaderboard(tmp_path: 
         done = run_cli(*command)
         assert done.returncode == 2, done.stderr
         assert "two records of glove × mc30" in done.stderr and str(copy / record.name) in done.stderr, done.stderr
+
+
+def test_a_hand_edited_main_score_is_flagged_against_its_own_items(tmp_path: Path) -> None:
+    """The board recomputes each main score from the record's items: a score edited by hand is shown as recorded,
+    with a warning naming the record and the value its items give, and the flag in the board's JSON."""
+    results = tmp_path / "results"
+    embbench.run(["glove", "pca:base=glove,dim=10"], ["mc30"], results)
+    path = next(p for p in results.glob("glove__mc30__*.json"))
+    data = json.loads(path.read_text())
+    true_value = data["scores"]["spearman"]
+    data["scores"]["spearman"] = 0.99
+    path.write_text(json.dumps(data))
+    done = run_cli("leaderboard", "--results", str(results), "--out", str(tmp_path / "board"), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert f"WARNING: {path}: its spearman is 0.99, but its per-item outputs give {true_value:.6g}" in done.stderr
+    board = json.loads((tmp_path / "board" / "leaderboard.json").read_text())
+    assert board["cells"]["glove"]["mc30"]["items_give"] == pytest.approx(true_value, abs=1e-6)
+    assert board["cells"]["pca(base=glove, dim=10)"]["mc30"]["items_give"] is None
+
+
+def test_a_dead_ray_worker_fails_only_its_own_pair(tmp_path: Path) -> None:
+    """On a real local Ray cluster too: the pair whose worker was killed is an error record saying so, and every
+    other pair is recorded ok."""
+    fake_distribution(tmp_path, "doomed_plugin", DOOMED)
+    results = tmp_path / "results"
+    done = run_cli("run", "-p", "glove", "-p", "doomed", "-t", "mc30", "-t", "ws353", "--results", str(results),
+                   "--executor", "ray", env={"PYTHONPATH": str(tmp_path)})  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "ERROR: unexpected" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    records = {f"{r.provider}__{r.task}": r for r in load_records(results)}
+    assert {name: r.status for name, r in records.items()} == {
+        "glove__mc30": "ok", "glove__ws353": "ok", "doomed__mc30": "ok", "doomed__ws353": "error"}  # fmt: skip
+    assert records["doomed__ws353"].error.startswith("worker process died: ")

@@ -346,7 +346,7 @@ class RayExecutor:
         if not ray.is_initialized():
             ray.init(address=self.address, ignore_reinit_error=True, log_to_driver=False)
         fit, pair = ray.remote(fit_job), ray.remote(provider_job)  # pair: a generator, streamed back record by record
-        streams = []
+        streams, pairs = [], {}
         task_dirs = self.context.registry.task_dirs if self.context.registry else ()
         for item in in_start_order(work):
             need = item.provider.obj.resources()
@@ -354,14 +354,19 @@ class RayExecutor:
                 item.provider.spec, str(self.context.cache_dir), task_dirs, self.settings.get("embedding_cache", True)
             )
             # each pair job waits for its provider's fit: Ray passes it the fit's outcome once that has finished
-            streams += [pair.options(**need).remote(*job[:-1], fitted)
-                        for job in pair_jobs(item, self.context, self.settings, NO_FIT)]  # fmt: skip
+            for task, job in zip(item.tasks, pair_jobs(item, self.context, self.settings, NO_FIT), strict=True):
+                streams.append(pair.options(**need).remote(*job[:-1], fitted))
+                pairs[streams[-1]] = (item.provider, task)
         while streams:
             (ready,), streams = ray.wait(streams, num_returns=1)
             try:
-                ref = next(ready)
+                data, items = ray.get(next(ready))
             except StopIteration:
                 continue
+            except ray.exceptions.RayError as exc:  # its worker died (or Ray lost it): this pair fails, the rest run
+                provider, task = pairs[ready]
+                how = f"worker process died: {str(exc).strip().splitlines()[0]}"
+                yield Evaluated(new_record(provider, task, status="error", error=how, environment=environment()))
+                continue
             streams.append(ready)
-            data, items = ray.get(ref)
             yield Evaluated(Record.model_validate(data), items)

@@ -25,6 +25,7 @@ function tooltip(c, col) {
   else if (c.p_vs_best !== null) parts.push('p vs best = ' + fmt(c.p_vs_best, 4) + ' (' + (c.test || col.test) + ', Holm)');
   else if (c.test) parts.push(c.test);
   if (c.common_score !== null) parts.push('on the ' + col.common_items + ' common items: ' + fmt(c.common_score));
+  if (c.items_give !== null && c.items_give !== undefined) parts.push('⚠ its own items give ' + fmt(c.items_give, 4) + ', not this score');
   return parts.join(' · ');
 }
 function render() {
