@@ -23,9 +23,11 @@ MatrixT = TypeVar("MatrixT", "np.ndarray", "scipy.sparse.csr_matrix")
 
 def magnitude(matrix: MatrixT) -> float:
     """The largest magnitude in ``matrix`` (NaN or infinite when a value is not finite), in two passes that
-    allocate nothing."""
+    allocate nothing; 0 for a matrix type of a provider's own (bit-packed codes), whose values are not floats."""
     import scipy.sparse
 
+    if not (isinstance(matrix, np.ndarray) or scipy.sparse.issparse(matrix)):
+        return 0.0
     values = matrix.data if scipy.sparse.issparse(matrix) else matrix
     return max(float(values.max()), -float(values.min())) if values.size else 0.0
 
