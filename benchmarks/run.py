@@ -4,7 +4,7 @@
                                      debias,suite,board,scale] [--work DIR]
 
 Each operation runs in a fresh process (time and peak memory are its own); results are printed as a
-markdown table and written to benchmarks/results.md, which the README quotes; the cold default suite's time
+markdown table and written to benchmarks/results.md, which the docs include; the cold default suite's time
 breakdown, from its records, goes to benchmarks/suite-profile.md. WEFE needs numpy<=1.26, so its
 side runs in its own environment first (``tox -e bench-wefe``) and leaves ``<work>/wefe.json`` for this script.
 """

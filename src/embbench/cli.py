@@ -70,7 +70,8 @@ def _emit(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
     out.print(table)
 
 
-def _describe(kind: Kind, registry: Registry) -> list[dict[str, Any]]:
+def describe(kind: Kind, registry: Registry) -> list[dict[str, Any]]:
+    """The rows of ``embbench list KIND`` (the docs' catalogues are built from them too)."""
     if kind is Kind.datasets:
         return [entry.obj.describe() for entry in registry.datasets.values()]
     table = registry.providers if kind is Kind.providers else registry.tasks
@@ -102,7 +103,7 @@ def list_command(
     """List registered providers, tasks (task types, and the named tasks of the task cards) or datasets."""
     from embbench.plugins import Registry
 
-    _emit(_describe(kind, Registry.load(task_dirs=tasks_dir or [])), as_json, kind.value)
+    _emit(describe(kind, Registry.load(task_dirs=tasks_dir or [])), as_json, kind.value)
 
 
 @app.command()

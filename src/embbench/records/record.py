@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from embbench._util.atomic import atomic_write
 from embbench._util.files import validation_problems
@@ -39,47 +39,81 @@ def provider_identity(name: str, version: int | None, config: dict[str, Any], in
 class Record(BaseModel):
     """The outcome of one provider on one task."""
 
+    model_config = ConfigDict(use_attribute_docstrings=True)  # the docstrings below are the JSON Schema's
+
     key: str
+    """Hash of the provider and task names and configurations: the record's file name ends with it."""
     schema_version: int = 1  # records written before versions existed read as schema 1
+    """The record format's version."""
     provider: str
+    """The provider's registered name."""
     provider_label: str
+    """The provider configuration's label in every output (distinct for distinct configurations)."""
     provider_config: dict[str, Any]
+    """The provider's options, every default filled in."""
     provider_version: int | None = None
+    """The provider class's version, bumped when what it computes changes."""
     provider_inputs: dict[str, str] = Field(default_factory=dict)
+    """The content sha256 of every file the provider is built from (vectors, models, corpora), its base's too."""
     task: str
+    """The task's registered name."""
     task_label: str
+    """The task configuration's label in every output."""
     task_type: str | None = None
+    """The task type (its class's name)."""
     task_config: dict[str, Any]
+    """The task's options, every default filled in."""
     task_version: int | None = None
+    """The task class's version, bumped when what it computes changes."""
     family: str | None = None
     """The task's family (its column group on a board); records written before families were declared have none."""
     origin: Literal["embbench", "mteb"] = "embbench"
     """Where the scores come from: an embbench run, or an MTEB result file (no per-item outputs)."""
     status: Status
+    """``ok``, ``skipped`` (the provider cannot be evaluated on the task: ``error`` says why) or ``error``."""
     error: str | None = None
+    """Why the pair was skipped or failed."""
     scores: dict[str, float | None] = Field(default_factory=dict)
+    """Every score the task computed, by name."""
     main_score: str = ""
+    """The name of the score boards rank by."""
     higher_is_better: bool = True
+    """The main score's direction."""
     coverage: float | None = None
+    """Items scored over items in the dataset."""
     ci95: list[float] | None = None
+    """The bootstrap 95% interval of the main score over the scored items."""
     tolerance: float | None = None
+    """How far a rerun may differ and still reproduce (float drift, or the spread over random starts)."""
     n_items: int | None = None
+    """Items in the dataset."""
     n_scored: int | None = None
+    """Items that entered the score."""
     seconds: float = 0.0
+    """Wall seconds the pair took."""
     timings: dict[str, float] = Field(default_factory=dict)
     """Seconds per phase: the provider's fit in this run, embedding, scoring, and the interval."""
     embedded: dict[str, float] = Field(default_factory=dict)
     """Texts (sentences, documents) the provider embedded for this pair, not taken from the embedding cache, and
     the seconds that took: ``{"texts": n, "seconds": s}``, empty when it embedded none."""
     dataset_sha256: str | None = None
+    """The content sha256 of the task's data."""
     items_file: str | None = None
+    """The per-item outputs beside the record (Parquet), or in its board's items bundle."""
     items_sha256: str | None = None
+    """The sha256 of the per-item outputs, checked whenever they are read."""
     provenance: dict[str, Any] = Field(default_factory=dict)
+    """What the provider recorded about itself: vocabulary, dimension, memory, corpus, fit seconds, ..."""
     details: dict[str, Any] = Field(default_factory=dict)
+    """The task's details (per-section scores, thresholds, per-seed values) and any library ``warnings``."""
     environment: dict[str, Any] = Field(default_factory=dict)
+    """Python, library versions, the BLAS and its threads, the CPU and the OS that made the record."""
     embbench_version: str
+    """The embbench version that made the record."""
     plugin_versions: dict[str, str] = Field(default_factory=dict)
+    """The distribution and version of each plugin the provider and task came from."""
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    """When the record was made (UTC)."""
     _path: Path | None = PrivateAttr(default=None)
     _reused: bool = PrivateAttr(default=False)
 
