@@ -194,7 +194,7 @@ def test_markdown_shows_metric_direction_and_intervals(results, registry) -> Non
     text = to_markdown(board, ci=True)
     assert "rg65 (spearman ↑)" in text and "bolukbasi-direct-bias (direct\\_bias ↓)" in text
     ci = board.cell("glove", "rg65").record.ci95
-    assert f"[{ci[0]:.3f}, {ci[1]:.3f}]" in text
+    assert f"\\[{ci[0]:.3f}, {ci[1]:.3f}\\]" in text  # brackets escaped for Markdown
     assert "[" not in to_markdown(board).split("\n")[2].split("|")[6]
 
 
