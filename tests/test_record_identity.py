@@ -305,17 +305,19 @@ def test_reproduce_reruns_a_board_and_flags_what_differs(tmp_path, registry, cac
 
 
 def test_reproduce_reruns_exactly_the_published_pairs_on_worker_processes(tmp_path, registry, cache_dir) -> None:
-    """Providers with different task lists are rerun together (jobs=2), each on its own published tasks only."""
+    """Providers with different task lists are rerun together (jobs=2), each on its own published tasks only; a
+    record whose config holds an unset base (``pca`` on its corpus: ``base: null``) reruns as it was made."""
     from embbench.running.reproduce import reproduce_records
 
     results = tmp_path / "board"
     run(["glove"], ["mc30", "rg65"], results, registry=registry, cache_dir=cache_dir)
-    run(["pca:base=glove,dim=25"], ["mc30"], results, registry=registry, cache_dir=cache_dir)
+    run(["pca:base=glove,dim=25", "pca:dim=10"], ["mc30"], results, registry=registry, cache_dir=cache_dir)
     rerun: list = []
     records = load_records(results)
+    assert next(r for r in records if r.provider_label == "pca(dim=10)").provider_config["base"] is None
     rows = reproduce_records(records, jobs=2, on_record=rerun.append)
-    assert sorted(r.key for r in rerun) == sorted(r.key for r in records) and len(records) == 3
-    published = {("glove", "mc30"), ("glove", "rg65"), ("pca(base=glove, dim=25)", "mc30")}
+    assert sorted(r.key for r in rerun) == sorted(r.key for r in records) and len(records) == 4
+    published = {("glove", "mc30"), ("glove", "rg65"), ("pca(base=glove, dim=25)", "mc30"), ("pca(dim=10)", "mc30")}
     assert {(r["provider"], r["task"]) for r in rows} == published and all(r["reproduced"] for r in rows)
 
 

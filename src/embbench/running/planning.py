@@ -39,7 +39,7 @@ class Planned(Generic[BuiltT]):
 
 def _shown(key: str, value: Any, depth: int) -> str:
     """An option as a label shows it: a path by its last ``depth`` parts, a base provider by its own label."""
-    if key == "base":  # checked while the run was planned (the base is built to fingerprint its inputs)
+    if key == "base" and value is not None:  # checked while the run was planned (its base is built to fingerprint)
         return f"{key}={_label(spec_from_value(value, 'base'), depth)}"
     if key != "path":
         return f"{key}={value}"
