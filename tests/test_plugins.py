@@ -278,14 +278,17 @@ def test_the_public_surface_for_plugin_authors() -> None:
 ])  # fmt: skip
 def test_stopping_a_parallel_run_keeps_finished_records_and_leaves_no_worker(tmp_path: Path, stop, code, line) -> None:
     """Ctrl-C (SIGINT to the terminal's process group) or SIGTERM to the driver alone (``kill PID``, a service
-    manager) while a worker is busy: a distinct exit code with one line, no traceback from the driver or the
-    workers, the finished records kept, no worker process (nor multiprocessing's resource tracker) left behind."""
+    manager) while a worker is busy (inside a progress bar): a distinct exit code with one line, no traceback or
+    leaked-semaphore warning from the driver or the workers, the finished records kept, no worker process (nor
+    multiprocessing's resource tracker) left behind."""
     fake_distribution(
         tmp_path,
         "sleepy_plugin",
         """
+import io
 import time
 import numpy as np
+import tqdm
 from embbench import Provider, hookimpl
 
 class Sleepy(Provider):
@@ -293,7 +296,8 @@ class Sleepy(Provider):
 
     def embed(self, texts):
         if len(texts) > 100:  # ws353's words, not mc30's
-            time.sleep(120)
+            for _ in tqdm.tqdm(range(1), file=io.StringIO()):  # a progress bar, as sentence-transformers shows
+                time.sleep(120)
         return np.ones((len(texts), 2))
 
 @hookimpl
@@ -320,6 +324,7 @@ def register_providers(register):
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == code
     assert line in stderr and "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1].startswith(line.split(" (")[0]) and "leaked" not in stderr, stderr
     finished = sorted(p.name.rsplit("__", 1)[0] for p in results.glob("*.json"))
     assert finished == ["glove__mc30", "glove__ws353", "sleepy__mc30"]
     assert not running_in_group(process.pid, within=10)  # the workers are gone too

@@ -16,6 +16,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -148,6 +149,18 @@ def start_worker(workers: int) -> None:
     otherwise print a traceback), and its share of the cores."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     share_cores(workers)
+    _thread_lock_for_progress_bars()
+
+
+def _thread_lock_for_progress_bars() -> None:
+    """tqdm (the progress bars of sentence-transformers and others) guards its output with a multiprocessing lock:
+    a named semaphore, which a worker stopped by the driver cannot release, and multiprocessing's resource tracker
+    then reports as leaked on the user's terminal. A worker's bars are never shown, so a thread lock serves."""
+    try:
+        import tqdm
+    except ImportError:
+        return
+    tqdm.tqdm.set_lock(threading.RLock())
 
 
 def share_cores(workers: int) -> None:
