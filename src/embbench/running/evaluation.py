@@ -71,6 +71,11 @@ def new_record(provider: Planned, task: Planned, **fields: Any) -> Record:
     )
 
 
+def error_record(provider: Planned, task: Planned, error: str, **fields: Any) -> Evaluated:
+    """An error record of this pair, with the environment it failed in."""
+    return Evaluated(new_record(provider, task, status="error", error=error, environment=environment(), **fields))
+
+
 def error_text(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, EmbbenchError) else f"{type(exc).__name__}: {exc}"
 
@@ -101,7 +106,12 @@ class FitDone(NamedTuple):
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
 
+    def notes(self) -> list[str]:
+        """Its warnings as a record's ``details["warnings"]`` hold them."""
+        return [f"{FIT_NOTE}{text}" for text in self.warnings]
 
+
+FIT_NOTE = "while fitting the provider: "
 NO_FIT = FitDone()
 """No fit elsewhere: the provider is fitted (or loaded) in the job that runs its pairs."""
 
@@ -125,7 +135,7 @@ def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider,
     the pair go into the record's ``details["warnings"]``."""
     with caught_warnings() as caught:
         evaluated = _evaluated(provider, task, embeddings, fit.seconds, raise_errors)
-    notes = [*(f"while fitting the provider: {text}" for text in fit.warnings), *caught]
+    notes = [*fit.notes(), *caught]
     if notes:
         evaluated.record.details["warnings"] = notes
     return evaluated
@@ -160,10 +170,8 @@ def _evaluated(provider: Planned, task: Planned, embeddings: CachingProvider, fi
                                     seconds=seconds, environment=environment()))  # fmt: skip
 
     def failed(error: str, details: dict[str, Any] | None = None) -> Evaluated:
-        return Evaluated(new_record(
-            provider, task, status="error", error=error, seconds=round(time.perf_counter() - start, 3),
-            details=details or {}, environment=environment(), timings=timings(),
-        ))  # fmt: skip
+        return error_record(provider, task, error, seconds=round(time.perf_counter() - start, 3),
+                            details=details or {}, timings=timings())  # fmt: skip
 
     try:
         output = task.obj.evaluate(embeddings)
@@ -235,12 +243,10 @@ def provider_records(
             failure = f"provider failed: {error_text(exc)}"
     fit = FitDone(time.perf_counter() - start, (*fit.warnings, *caught))
     if failure is not None:
-        seconds = round(fit.seconds, 3)
-        notes = [f"while fitting the provider: {text}" for text in fit.warnings]
+        seconds, notes = round(fit.seconds, 3), fit.notes()
         for task in tasks:
-            yield Evaluated(new_record(provider, task, status="error", error=failure, seconds=seconds,
-                                       timings={"fit": seconds}, details={"warnings": notes} if notes else {},
-                                       environment=environment()))  # fmt: skip
+            yield error_record(provider, task, failure, seconds=seconds, timings={"fit": seconds},
+                               details={"warnings": notes} if notes else {})  # fmt: skip
         return
     folder = context.cache_dir / "embeddings" / provider.identity if embedding_cache else None
     embeddings = CachingProvider(provider.obj, folder)

@@ -27,15 +27,14 @@ from embbench.api import Context, Provider, Task
 from embbench.config import Spec
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
-from embbench.records.environment import environment
 from embbench.records.record import Record, save_record
 from embbench.running.evaluation import (
     NO_FIT,
     Evaluated,
     FitDone,
     caught_warnings,
+    error_record,
     fit_once,
-    new_record,
     provider_records,
     with_shared_embeddings,
 )
@@ -337,11 +336,10 @@ def how_died(workers: Iterable[multiprocessing.process.BaseProcess]) -> str:
 def died_records(job: FitNext | PairNext, how: str) -> Iterator[Evaluated]:
     """Error records for the pairs of a job whose worker died: the pair, or every pair of a provider's fit."""
     if isinstance(job, PairNext):
-        yield Evaluated(new_record(job.provider, job.task, status="error", error=how, environment=environment()))
+        yield error_record(job.provider, job.task, how)
         return
     for task in job.work.tasks:
-        yield Evaluated(new_record(job.work.provider, task, status="error", error=f"provider failed: {how} while"
-                                   " fitting it", environment=environment()))  # fmt: skip
+        yield error_record(job.work.provider, task, f"provider failed: {how} while fitting it")
 
 
 class RayExecutor:
@@ -379,7 +377,7 @@ class RayExecutor:
             except ray.exceptions.RayError as exc:  # its worker died (or Ray lost it): this pair fails, the rest run
                 provider, task = pairs[ready]
                 how = f"worker process died: {str(exc).strip().splitlines()[0]}"
-                yield Evaluated(new_record(provider, task, status="error", error=how, environment=environment()))
+                yield error_record(provider, task, how)
                 continue
             streams.append(ready)
             yield Evaluated(Record.model_validate(data), items)

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from embbench._util.hashing import stable_hash
 from embbench.api import Context, Provider, Task
-from embbench.config import Spec, parse_spec, spec_from_value
+from embbench.config import Spec, spec_from_value
 from embbench.errors import ConfigErrors, EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import provider_identity
@@ -76,9 +76,7 @@ def assign_labels(planned: list[Planned]) -> None:
 
 
 def _as_spec(value: str | Spec | dict[str, Any]) -> Spec:
-    if isinstance(value, Spec):
-        return value
-    return parse_spec(value) if isinstance(value, str) else spec_from_value(value, repr(value))
+    return value if isinstance(value, Spec) else spec_from_value(value, repr(value))
 
 
 def _build(value: str | Spec | dict[str, Any], registry: Registry, context: Context, kind: str) -> Planned:

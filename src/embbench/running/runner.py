@@ -15,7 +15,7 @@ from embbench.errors import EmbbenchError, warn
 from embbench.plugins import Registry
 from embbench.records.record import Record, existing_record, save_record
 from embbench.running import ExecutorName
-from embbench.running.evaluation import new_record
+from embbench.running.evaluation import FIT_NOTE, new_record
 from embbench.running.executors import (
     Executor,
     LocalExecutor,
@@ -78,7 +78,7 @@ def report_warnings(record: Record, reported: set[str]) -> None:
     """The library warnings a new record caught, each as a WARNING line naming its pair (a fit's once per
     provider), so that none reaches the terminal raw or unexplained."""
     for text in record.details.get("warnings", []):
-        fit = text.startswith("while fitting")
+        fit = text.startswith(FIT_NOTE)
         line = f"{record.provider_label}: {text}" if fit else f"{record.provider_label} × {record.task_label}: {text}"
         if line not in reported:
             reported.add(line)
