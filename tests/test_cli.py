@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
+from embbench.records import TOLERANCE
+from embbench.records.record import load_records
+
 
 @pytest.mark.parametrize("kind", ["providers", "tasks", "datasets"])
 def test_list_json(kind: str) -> None:
@@ -179,6 +182,17 @@ def test_malformed_vector_file_becomes_error_record_and_others_run(tmp_path: Pat
     assert statuses == ["error", "ok"]
 
 
+def within_tolerance(board: Path, records: list) -> None:
+    """Every cell of the board at ``board`` has the score of its record, within the record's stated tolerance
+    (two cold runs differ in the last float digits: MiniLM's sums depend on which texts share a batch)."""
+    cells = json.loads(board.read_text())["cells"]
+    for record in records:
+        if record.main_value is None:
+            continue
+        shown = cells[record.provider_label][record.task_label]["score"]
+        assert abs(shown - record.main_value) <= (record.tolerance or TOLERANCE), record.path
+
+
 def test_default_suite_into_own_results_folder_leaves_the_default_board_alone(tmp_path: Path) -> None:
     """`embbench run --results DIR` on the built-in suite keeps its records and board out of leaderboards/default
     (the board goes where --leaderboard says); every committed record still holds, so nothing is recomputed."""
@@ -189,15 +203,35 @@ def test_default_suite_into_own_results_folder_leaves_the_default_board_alone(tm
     kept = run_cli("run", "--results", "mine", cwd=tmp_path)
     assert kept.returncode == 0, kept.stderr
     assert "510 pairs: 486 ok, 24 skipped, 0 error" in kept.stderr and "redo" not in kept.stderr, kept.stderr[-2000:]
-    assert not (tmp_path / "leaderboards").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
     asked = run_cli("run", "--results", "mine", "--leaderboard", "board", cwd=tmp_path)
     assert asked.returncode == 0, asked.stderr
+    within_tolerance(tmp_path / "board/leaderboard.json", load_records(board / "records"))
 
-    def scores(path: Path) -> dict:
-        cells = json.loads(path.read_text())["cells"]
-        return {(p, t): cell["score"] for p, row in cells.items() for t, cell in row.items()}
 
-    assert scores(tmp_path / "board/leaderboard.json") == scores(board / "leaderboard.json")
+def test_a_bare_run_writes_under_results_and_ends_with_the_headline(tmp_path: Path) -> None:
+    """README command 1 (`embbench run`) never touches the committed board: its records go to results/default and
+    its board to results/default/board (both ignored by git), each file named on stderr, and the run ends with
+    the board's headline: the first places and each family's best."""
+    import shutil
+
+    committed = Path(__file__).parents[1] / "leaderboards/default"
+    shutil.copytree(committed / "records", tmp_path / "results/default")  # every record holds: nothing reruns
+    (tmp_path / "home").mkdir()
+    done = run_cli("run", cwd=tmp_path, env={"HOME": str(tmp_path / "home")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "results"]
+    for suffix in ("md", "csv", "json", "html"):
+        assert f"wrote {Path('results/default/board') / f'leaderboard.{suffix}'}" in done.stderr
+    within_tolerance(tmp_path / "results/default/board/leaderboard.json", load_records(committed / "records"))
+    lines = done.stderr.splitlines()
+    assert lines[lines.index(next(line for line in lines if line.startswith("mean rank: ")))].startswith(
+        "mean rank: quantize(base=bert, bits=8) 2.07, bert 2.40, ")  # fmt: skip
+    assert "word similarity (higher is better): quantize(base=bert, bits=8) 0.637, bert 0.636, " in done.stderr
+    assert "bias (lower is better): onehot(max_vocab=5000) " in done.stderr
+    ignored = subprocess.run(["git", "check-ignore", "-q", "results/default/board/leaderboard.json"],
+                             cwd=Path(__file__).parents[1])  # fmt: skip
+    assert ignored.returncode == 0
 
 
 @pytest.mark.parametrize(("argv", "line"), [
@@ -237,3 +271,44 @@ def test_list_tasks_loads_no_heavy_library() -> None:
     assert loaded.returncode == 0, loaded.stderr
     heavy = {"numba", "torch", "sklearn", "scipy", "pandas", "pyarrow", "faiss", "mteb", "sentence_transformers"}
     assert heavy.isdisjoint(json.loads(loaded.stdout.strip().splitlines()[-1]))
+
+
+def test_list_tasks_groups_named_tasks_by_family_and_types_apart_in_100_columns() -> None:
+    from embbench.api import FAMILIES
+
+    shown = run_cli("list", "tasks")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert max(map(len, lines)) <= 100
+    named, types = shown.stdout.split("task types: each takes your own file")
+    listed = json.loads(run_cli("list", "tasks", "--json").stdout)
+    first_cells = [line.split("│")[1] for line in named.splitlines() if line.startswith("│ ")]
+    headings = [cell.strip() for cell in first_cells if cell.strip() and not cell.startswith("   ")]
+    assert headings == [*FAMILIES, "bias"]  # each family once, in board order
+    for row in listed:
+        first = next((line.split("│")[1].strip() for line in (named if row["card"] else types).splitlines()
+                      if line.startswith("│ ") and line.split("│")[1].strip() == row["name"]), None)  # fmt: skip
+        assert first == row["name"], row["name"]  # a named task in the first table, a type in the second
+    grouped = [cell.strip() for cell in first_cells if cell.startswith("   ") and cell.strip()]
+    assert grouped[: grouped.index("yp130") + 1] == sorted(
+        r["name"] for r in listed if r["card"] and r["family"] == "word similarity"
+    )
+
+
+def test_a_run_without_a_terminal_prints_a_progress_line_every_few_seconds(tmp_path: Path) -> None:
+    """Piped (CI, nohup), a run says every few seconds how many pairs are done, the time elapsed and the pair last
+    finished, and ends with the board's headline."""
+    import re
+
+    done = run_cli("run", "-p", "glove", "-p", "pca:base=glove,dim=10", "-t", "mc30", "-t", "rg65", "--jobs", "1",
+                   "--results", str(tmp_path / "r"), env={"EMBBENCH_PROGRESS_SECONDS": "0.05"})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    progress = [
+        line for line in lines if re.fullmatch(r"\d/4 pairs done \(\d+ s elapsed\)(; last finished: .+)?", line)
+    ]
+    assert progress, done.stderr
+    pairs = {f"{p} × {t}" for p in ("glove", "pca(base=glove, dim=10)") for t in ("mc30", "rg65")}
+    assert all(line.partition("; last finished: ")[2] in pairs for line in progress if "last" in line), progress
+    assert lines.index(progress[-1]) < lines.index(next(line for line in lines if line.startswith("4 pairs: 4 ok")))
+    assert "word similarity (higher is better): " in done.stderr and "mean rank: " in done.stderr

@@ -65,9 +65,9 @@ def command_blocks(path: Path) -> list[str]:
 PIP_INTO_SCRATCH = """
 pip() {  # pip install into a scratch folder, so the test environment itself is left as it was
     if [ "$1" = install ]; then
-        shift; args=()  # -e dropped: a folder is then given as ./folder, which pip reads as a path
+        shift; args=()  # -e dropped: a folder (with [extras] or not) is then ./folder, which pip reads as a path
         for arg in "$@"; do
-            if [ -d "$arg" ]; then args+=("./$arg"); elif [ "$arg" != -e ]; then args+=("$arg"); fi
+            if [ -d "${arg%%[*}" ]; then args+=("./$arg"); elif [ "$arg" != -e ]; then args+=("$arg"); fi
         done
         python -m pip install --quiet --no-deps --no-build-isolation --target "$SCRATCH_SITE" "${args[@]}"
         export PYTHONPATH="$SCRATCH_SITE${PYTHONPATH:+:$PYTHONPATH}"

@@ -4,6 +4,7 @@ sorts, filters, opens a details panel whose numbers are the JSON's, switches to 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,9 @@ from conftest import run_cli
 from playwright.sync_api import sync_playwright
 
 from embbench import Context, run
+from embbench.publish.board import build_board
 from embbench.publish.screenshot import launch
-from embbench.publish.writers import write_leaderboard
+from embbench.publish.writers import to_markdown, write_leaderboard
 from embbench.records.record import load_records
 
 PROVIDERS = ["glove", "pca:base=glove,dim=10", "postprocess:base=glove,method=all-but-the-top"]  # a long label too
@@ -35,8 +37,8 @@ def browser():
         browser.close()
 
 
-def open_page(browser, path: Path, width: int = 1280):
-    page = browser.new_page(viewport={"width": width, "height": 900})
+def open_page(browser, path: Path, width: int = 1280, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -88,8 +90,14 @@ def test_page_sorts_filters_details_and_common_items(browser, page_files, tmp_pa
     page.check('input[name="view"][value="common"]')
     shown = page.text_content(f'#board td[data-provider="{other}"][data-task="rg65"]')
     assert shown == f"{cell['common_score']:.3f}"
-    assert page.locator("#plot-heatmap svg rect").count() == len(data["providers"]) * 4
-    assert page.locator("#plot-bias circle").count() == len(data["providers"])
+    assert page.locator('#plot-heatmap [id^="heatmap-rank-"]').count() == len(data["providers"]) * 4
+    assert page.locator('#plot-bias [id^="bias-point-"]').count() == len(data["providers"])
+    # the top tier's mark is on the page, as the legend explains it (the view of all items marks tiers)
+    page.check('input[name="view"][value="all"]')
+    tier = [(p, t) for p, row in data["cells"].items() for t, c in row.items() if c["top_tier"] and not c["best"]]
+    assert tier and all(page.text_content(f'#board td[data-provider="{p}"][data-task="{t}"]').endswith("†")
+                        for p, t in tier)  # fmt: skip
+    assert "†: not significantly worse than the best" in page.text_content("body")
     page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
     assert (tmp_path / "page.png").stat().st_size > 10_000
     assert errors == []
@@ -108,24 +116,76 @@ def test_page_fits_a_phone(browser, page_files) -> None:
     assert errors == []
 
 
-OVERLAPS = """plot => {
-  const boxes = [...plot.querySelectorAll('text.point')].map(t => t.getBBox()), view = plot.viewBox.baseVal;
-  const outside = boxes.filter(b => b.x < 0 || b.y < 0 || b.x + b.width > view.width || b.y + b.height > view.height);
-  const overlapping = boxes.flatMap((a, i) => boxes.slice(i + 1).filter(b =>
-    a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height));
-  return [boxes.length, plot.querySelectorAll('circle').length, outside.length, overlapping.length];
+PLOT_FACTS = """figure => {
+  const svg = figure.querySelector('svg'), frame = svg.getBoundingClientRect();
+  const rect = element => element.getBoundingClientRect();
+  const labels = [...svg.querySelectorAll('[id^="NAME-label-"] text')].map(t => ({text: t.textContent, box: rect(t)}));
+  const inside = b => b.left >= frame.left - 0.5 && b.top >= frame.top - 0.5 && b.right <= frame.right + 0.5
+    && b.bottom <= frame.bottom + 0.5;
+  const overlapping = labels.flatMap((a, i) => labels.slice(i + 1).filter(b => a.box.left < b.box.right
+    && b.box.left < a.box.right && a.box.top < b.box.bottom && b.box.top < a.box.bottom)).length;
+  const ticks = axis => [...svg.querySelectorAll('[id^="NAME-' + axis + 'tick_"] text')].map(t => t.textContent);
+  const y = Object.fromEntries([...svg.querySelectorAll('[id^="NAME-point-"]')].map(g => {
+    const b = rect(g); return [g.id.split('-').pop(), b.top + b.height / 2]; }));
+  return {labels: labels.map(l => l.text), outside: labels.filter(l => !inside(l.box)).length, overlapping,
+    xticks: ticks('x'), yticks: ticks('y'), y, font: Math.min(...labels.map(l => l.box.height)),
+    key: Object.fromEntries([...figure.querySelectorAll('.key li')].map(li => [li.dataset.point, li.textContent])),
+    caption_below: rect(figure.querySelector('figcaption')).top >= frame.bottom - 0.5};
 }"""
 
 
-def test_scatter_labels_of_the_default_board_neither_overlap_nor_leave_the_plot(browser, tmp_path) -> None:
-    """The committed default board's 15 providers crowd the scatter plots: each label sits where it covers no other
-    and stays inside the plot, or is left out (its point's tooltip names it)."""
+def label_of(facts: dict, point: int) -> str:
+    """The label of a plot's point: beside it, or its number's entry in the key below the plot."""
+    shown = facts["labels"][point]
+    return facts["key"][shown] if shown.isdigit() else shown
+
+
+def plot_facts(page, name: str) -> dict:
+    """What a plot shows in the browser: its labels (and where), tick labels, key, points' heights, caption."""
+    return page.eval_on_selector(f"#plot-{name}", PLOT_FACTS.replace("NAME", name))
+
+
+def test_the_default_boards_plots_have_ticks_labels_and_the_best_rank_on_top(browser, tmp_path) -> None:
+    """The committed default board's 15 providers, looked at in Chromium at 1,400 x 1,000: each scatter plot has
+    tick labels on both axes, every point is labelled (beside it, or by its number in the key below the plot),
+    no two labels overlap or leave the plot, the caption is below it, rank 1 is at the top, and every plot's
+    text is one size, large enough to read; the heatmap names every task in full."""
     board = Path(__file__).parents[1] / "leaderboards" / "default" / "records"
-    write_leaderboard(load_records(board), tmp_path, ["html"])
-    page, errors = open_page(browser, tmp_path / "leaderboard.html")
-    for plot in ("#plot-bias svg", "#plot-dim svg"):
-        labels, points, outside, overlapping = page.eval_on_selector(plot, OVERLAPS)
-        assert (outside, overlapping) == (0, 0) and points >= 12 and labels >= points * 2 // 3
+    write_leaderboard(load_records(board), tmp_path, ["html", "json"])
+    data = json.loads((tmp_path / "leaderboard.json").read_text())
+    page, errors = open_page(browser, tmp_path / "leaderboard.html", width=1400, height=1000)
+    providers = data["providers"]
+    sizes = []
+    for name in ("bias", "dim"):
+        facts = plot_facts(page, name)
+        assert (facts["outside"], facts["overlapping"]) == (0, 0) and facts["caption_below"], facts
+        assert len(facts["xticks"]) >= 3 and len(facts["yticks"]) >= 3 and all(facts["xticks"] + facts["yticks"])
+        assert len(facts["labels"]) == len(facts["y"]) >= 12  # every point has a label
+        named = {label_of(facts, i) for i in range(len(facts["labels"]))}
+        assert named == {p for p in providers if p in named} and len(named) == len(facts["labels"])
+        best, worst = (min(facts["y"], key=lambda i: data["aggregates"][providers[int(i)]]["mean_rank"] * s)
+                       for s in (1, -1))  # fmt: skip
+        if name == "dim":  # y is the mean rank: the best is drawn highest
+            assert facts["y"][best] < facts["y"][worst]
+        sizes.append(facts["font"])
+    heat = page.eval_on_selector(
+        "#plot-heatmap",
+        """figure => {
+      const frame = figure.querySelector('svg').getBoundingClientRect();
+      return [...figure.querySelectorAll('[id^="heatmap-xtick_"] text, [id^="heatmap-ytick_"] text')].map(t => {
+        const b = t.getBoundingClientRect();
+        return [t.textContent, b.left >= frame.left - 0.5 && b.top >= frame.top - 0.5 && b.right <= frame.right + 0.5
+          && b.bottom <= frame.bottom + 0.5, b.height]; });
+    }""",
+    )
+    quality = [c["task"] for c in data["columns"] if c["family"] != "bias"]
+    assert [text for text, _, _ in heat] == quality + providers and all(inside for _, inside, _ in heat)
+    sizes.append(min(height for _, _, height in heat))
+    page.select_option("#frontier-task", "mc30")  # one quality-against-bytes plot at a time, the task picked
+    shown = page.eval_on_selector_all("#frontier figure:not([hidden])", "fs => fs.map(f => f.dataset.task)")
+    assert shown == ["mc30"]
+    assert min(sizes) >= 10 and max(sizes) <= 1.3 * min(sizes), sizes  # readable, and one size across plots
+    page.screenshot(path=str(tmp_path / "default.png"), full_page=True)
     assert errors == []
 
 
@@ -162,7 +222,8 @@ def frontier_files(tmp_path_factory, registry, cache_dir) -> tuple[Path, dict]:
 
 def test_the_page_plots_quality_against_bytes_with_the_pareto_frontier(browser, frontier_files) -> None:
     """Each provider and index of a named task is a point (its score and interval against its index's bytes); the
-    points nothing beats for fewer bytes are filled and joined; the JSON marks the same ones."""
+    points nothing beats for fewer bytes are filled and joined; the JSON marks the same ones. The bytes axis has
+    tick labels, the caption is below the plot, and the task picker shows one task's plot at a time."""
     path, data = frontier_files
     points = data["frontiers"]["bbc-retrieval"]
     assert len(points) == 6 and {p["of"] for p in points} == {"index"}
@@ -170,14 +231,59 @@ def test_the_page_plots_quality_against_bytes_with_the_pareto_frontier(browser, 
         dominated = any(o is not point and o["bytes"] <= point["bytes"] and o["score"] >= point["score"]
                         and (o["bytes"] < point["bytes"] or o["score"] > point["score"]) for o in points)  # fmt: skip
         assert point["frontier"] is not dominated
-    page, errors = open_page(browser, path)
+    page, errors = open_page(browser, path, width=1400, height=1000)
     assert page.eval_on_selector("#frontier-task", "s => s.value") == "bbc-retrieval"
-    drawn = page.eval_on_selector_all("#frontier-plot circle", "cs => cs.map(c => [c.dataset.label, c.classList[0]])")
-    assert sorted(drawn) == sorted([p["label"], "on-frontier" if p["frontier"] else "off-frontier"] for p in points)
-    assert page.locator("#frontier-plot line.interval").count() == 6
-    assert page.eval_on_selector("#frontier-plot polyline.frontier", "l => l.points.numberOfItems") == sum(
-        p["frontier"] for p in points)  # fmt: skip
+    shown = page.eval_on_selector_all("#frontier figure:not([hidden])", "fs => fs.map(f => [f.id, f.dataset.task])")
+    assert len(shown) == 1 and shown[0][1] == "bbc-retrieval"
+    name = shown[0][0].removeprefix("plot-")
+    facts = plot_facts(page, name)
+    ids = page.eval_on_selector_all(f'#plot-{name} [id*="-frontier-"]', "gs => gs.map(g => g.id)")
+    marked = [re.fullmatch(rf"{name}-(on|off)-frontier-(\d+)", i) for i in ids]
+    drawn = sorted([label_of(facts, int(m[2])), f"{m[1]}-frontier"] for m in marked)
+    assert drawn == sorted([p["label"], "on-frontier" if p["frontier"] else "off-frontier"] for p in points)
+    assert page.locator(f'#plot-{name} [id^="{name}-interval-"]').count() == 6
+    line = page.eval_on_selector(f'[id="{name}-frontier"] path', "p => p.getAttribute('d')")
+    assert line.count("L") + 1 == sum(p["frontier"] for p in points)
+    assert any(tick.endswith("B") for tick in facts["xticks"]) and facts["caption_below"]
+    assert (facts["outside"], facts["overlapping"]) == (0, 0)
     assert not errors
+
+
+def test_a_board_without_bias_tasks_has_no_bias_rank_or_empty_plot(browser, frontier_files) -> None:
+    """No bias task was run: no column of dashes for the bias rank, on the page or in Markdown, and no plot that
+    would only say "no data"."""
+    path, data = frontier_files
+    assert all(c["family"] != "bias" for c in data["columns"])
+    page, errors = open_page(browser, path)
+    headers = page.eval_on_selector_all("#board thead th", "hs => hs.map(h => h.dataset.key)")
+    assert "bias_rank" not in headers and "mean_rank" in headers
+    assert page.locator("#plot-bias").count() == 0 and "no data" not in page.text_content("body")
+    records = load_records(path.parent / "results")
+    assert "bias rank" not in to_markdown(build_board(records))
+    assert not errors
+
+
+def test_numbers_in_the_details_panel_never_wrap_inside(browser, tmp_path) -> None:
+    """The details panel of every cell of a row of the default board: no number of its tables is split across two
+    lines, and a word only at a hyphen (a ratio such as "30.8 / 410" may break at its spaces only)."""
+    board = Path(__file__).parents[1] / "leaderboards" / "default" / "records"
+    write_leaderboard(load_records(board), tmp_path, ["html", "json"])
+    data = json.loads((tmp_path / "leaderboard.json").read_text())
+    page, errors = open_page(browser, tmp_path / "leaderboard.html", width=1400, height=1000)
+    split = """() => [...document.querySelectorAll('#details td')].flatMap(td => {
+      const text = td.firstChild; if (!text || text.nodeType !== 3) return [];
+      return [...text.data.matchAll(td.classList.contains('num') ? /\\S+/g : /[^\\s-]+/g)].filter(m => { const range = document.createRange();
+        range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);
+        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1; }).map(m => m[0]); })"""
+    provider = "glove"
+    checked = 0
+    for task in data["cells"][provider]:
+        if data["cells"][provider][task]["score"] is None:
+            continue
+        page.click(f'#board td[data-provider="{provider}"][data-task="{task}"]')
+        assert page.evaluate(split) == [], task
+        checked += 1
+    assert checked >= 30 and errors == []
 
 
 def test_a_cell_from_mteb_says_why_it_has_no_paired_test(browser, tmp_path, registry, cache_dir) -> None:

@@ -353,6 +353,13 @@ def test_a_scaffolded_plugin_installs_passes_its_tests_and_registers(tmp_path: P
     (embbench's conformance checks) pass, and that `embbench plugins` and `embbench list` then show."""
     made = run_cli("new", "plugin", "my-model", "--out", str(tmp_path / "my-model"))
     assert made.returncode == 0, made.stderr
+    # its README's steps work in a fresh venv: pytest comes with the package's test extra, which the README installs
+    import tomllib
+
+    extras = tomllib.loads((tmp_path / "my-model/pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(requirement.startswith("pytest") for requirement in extras["test"])
+    steps = (tmp_path / "my-model/README.md").read_text()
+    assert 'pip install -e ".[test]"' in steps and steps.index(".[test]") < steps.index("\npytest")
     site = tmp_path / "site"
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target",

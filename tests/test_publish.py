@@ -227,6 +227,20 @@ def test_compare_two_providers_flags_a_regression(results) -> None:
     assert same.returncode == 0 and all(r["delta"] == 0 and not r["regression"] for r in json.loads(same.stdout))
 
 
+@pytest.mark.parametrize("spelling", ["pca(base=glove,dim=10)", "pca:base=glove,dim=10", " pca( dim=10 , base=glove )",
+                                      "pca:dim=10,base=[glove]"])  # fmt: skip
+def test_compare_takes_any_spelling_of_a_provider_and_names_both(results, spelling) -> None:
+    """`--providers` takes a label however it is spaced or ordered, or the -p spelling of the same configuration;
+    the table names the base and the new provider on every row."""
+    result = run_cli("compare", str(results), "--providers", "glove", spelling)
+    assert result.returncode == 0, result.stderr
+    header, _, *rows = result.stdout.strip().splitlines()
+    assert header.startswith("| base provider | new provider | task |")
+    assert rows and all(row.startswith("| glove | pca(base=glove, dim=10) | ") for row in rows), rows
+    other = run_cli("compare", str(results), "--providers", "glove", "pca:base=glove,dim=11")
+    assert other.returncode == 2 and "no records of provider 'pca:base=glove,dim=11'" in other.stderr
+
+
 def test_compare_needs_two_sides(results) -> None:
     result = run_cli("compare", str(results))
     assert result.returncode == 2 and "ERROR: compare: give two results folders" in result.stderr
@@ -240,3 +254,22 @@ def test_write_leaderboard_is_atomic_and_complete(results, tmp_path) -> None:
     paths = write_leaderboard(load_records(results), tmp_path, ["md", "csv", "json", "html", "latex"])
     assert sorted(p.name for p in paths) == sorted(f"leaderboard.{s}" for s in ("md", "csv", "json", "html", "tex"))
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_bold_marks_what_the_legend_says_on_the_default_board(registry) -> None:
+    """Bold is the task's best among the well-covered scores; a bold score marked * (too few items) appears only in
+    a column where no score is well covered, and the legend says so."""
+    from embbench.publish.board import well_covered
+    from embbench.publish.writers import LOW_MARK, cell_entry, footnote
+
+    board = build_board(load_records(Path(__file__).parents[1] / "leaderboards/default/records"), registry=registry)
+    assert "(among all scores, each marked *, where none covers that many)" in footnote(board)
+    low_bold = 0
+    for column in board.columns:
+        cells = [c for p in board.providers if (c := board.cell(p, column.task)) and c.score is not None]
+        bold = [c for c in cells if cell_entry(board, c).bold]
+        assert len(bold) == (1 if cells else 0), column.task
+        if bold and LOW_MARK in cell_entry(board, bold[0]).text:
+            low_bold += 1
+            assert not any(well_covered(c, board.min_coverage) for c in cells), column.task
+    assert low_bold >= 1  # google and msr: no provider covers 90% of their questions

@@ -209,6 +209,15 @@ FAMILIES = (
 """The quality families of the built-in tasks, in the order boards show them. A task may declare one of these or
 its own (a board shows it after these); ``bias`` is the family of tasks ranked apart, shown last."""
 
+
+def family_place(family: str) -> tuple[int, str]:
+    """Where a family goes on boards and in lists: the known families in their order, then any other (a plugin's)
+    by name, and bias last."""
+    if family == "bias":
+        return len(FAMILIES) + 1, family
+    return (FAMILIES.index(family), "") if family in FAMILIES else (len(FAMILIES), family)
+
+
 PairedTest = Literal["bootstrap", "mcnemar", "williams", "paired-t"]
 """How a board tests a provider against a task's best on the items both scored: ``bootstrap`` (the paired
 bootstrap of ``score_resamples``), ``mcnemar`` (the exact McNemar test on the boolean ``score_column``),

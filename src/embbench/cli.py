@@ -25,8 +25,7 @@ from embbench.records import MIN_COVERAGE
 from embbench.running import ExecutorName
 
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
+    from embbench._util.progress import Progress
     from embbench.config import Suite
     from embbench.plugins import Registry
     from embbench.records.record import Record
@@ -40,7 +39,7 @@ app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 200)  # piped tables are not folded to 80 columns
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line each, whatever the width
 DEFAULT_SUITE = bundled_dir("suites") / "default.toml"
-DEFAULT_BOARD = Path("leaderboards") / "default"
+DEFAULT_RESULTS = Path("results") / "default"  # bare `embbench run`: its records, and its board in board/
 MinCoverage = Annotated[
     float, typer.Option(min=0.0, max=1.0, help="leaderboards mark (*) a score covering fewer of its items than this")
 ]
@@ -103,7 +102,44 @@ def list_command(
     """List registered providers, tasks (task types, and the named tasks of the task cards) or datasets."""
     from embbench.plugins import Registry
 
-    _emit(describe(kind, Registry.load(task_dirs=tasks_dir or [])), as_json, kind.value)
+    rows = describe(kind, Registry.load(task_dirs=tasks_dir or []))
+    if kind is Kind.tasks and not as_json:
+        print_tasks(rows)
+        return
+    _emit(rows, as_json, kind.value)
+
+
+LIST_WIDTH = 100
+
+
+def print_tasks(rows: list[dict[str, Any]]) -> None:
+    """The named tasks grouped by family (a heading row each, in board order), then the task types apart: a type
+    takes your own file (``word-similarity:path=pairs.tsv``). Fits ``LIST_WIDTH`` columns."""
+    from embbench.api import family_place
+
+    def ordered(card: bool) -> list[dict[str, Any]]:
+        chosen = (r for r in rows if bool(r["card"]) is card)
+        return sorted(chosen, key=lambda r: (family_place(r["family"]), r["name"]))
+
+    def table(title: str, first: str, first_width: int) -> Table:
+        made = Table(title=title, title_justify="left", width=min(out.width, LIST_WIDTH))
+        made.add_column(first, no_wrap=True, min_width=first_width)
+        made.add_column("main score", no_wrap=True)
+        made.add_column("description", ratio=1, overflow="fold")
+        return made
+
+    named = ordered(card=True)
+    tasks = table("named tasks, by family", "family / task", max(len(r[k]) for r in named for k in ("name", "family")))
+    for i, row in enumerate(named):
+        if i == 0 or named[i - 1]["family"] != row["family"]:
+            tasks.add_row(Text(row["family"], style="bold"), "", "", end_section=False)
+        tasks.add_row(Text(f"  {row['name']}"), Text(row["main_score"]), Text(row["description"]))
+    out.print(tasks)
+    types = ordered(card=False)
+    kinds = table("task types: each takes your own file (TYPE:path=FILE)", "type", max(len(r["name"]) for r in types))
+    for row in types:
+        kinds.add_row(Text(row["name"]), Text(row["main_score"]), Text(row["description"]))
+    out.print(kinds)
 
 
 @app.command()
@@ -128,15 +164,11 @@ def check_folders(*folders: tuple[Path | None, str]) -> None:
         check_writable_folder(path, option)
 
 
-def _progress() -> Progress:
-    """The live progress bar; it disappears when the work ends (the summary line says what was done), so a
-    planning error is the only thing on screen."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _progress(what: str) -> Progress:
+    """Progress on stderr: a live bar on a terminal, a line every few seconds elsewhere."""
+    from embbench._util.progress import Progress
 
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
-        transient=True,
-    )  # fmt: skip
+    return Progress(what, err)
 
 
 @dataclass
@@ -152,9 +184,10 @@ def resolve_run(
     provider: list[str] | None, task: list[str] | None, suite: Path | None, results: Path | None,
     leaderboard: Path | None, against: bool = False,
 ) -> RunPlan:  # fmt: skip
-    """The suite file and the -p/-t specs together; with none of them, the built-in default suite into the default
-    board (records kept elsewhere get a board only when asked). ``against``: the tasks are a published board's,
-    added later."""
+    """The suite file and the -p/-t specs together; with none of them, the built-in default suite into
+    results/default with its board in results/default/board (records kept elsewhere get a board only when asked;
+    the committed board in leaderboards/default is rewritten only when named). ``against``: the tasks are a
+    published board's, added later."""
     from embbench.config import Suite, load_suite, parse_spec
 
     if against:
@@ -169,7 +202,7 @@ def resolve_run(
     if not plan.providers or not plan.tasks:
         raise EmbbenchError("give at least one provider (-p) and one task (-t), or --suite FILE", "embbench run")
     if default and results is None:
-        results, leaderboard = DEFAULT_BOARD / "results", leaderboard or DEFAULT_BOARD
+        results, leaderboard = DEFAULT_RESULTS, leaderboard or DEFAULT_RESULTS / "board"
     return RunPlan(plan, results or Path("results"), leaderboard)
 
 
@@ -181,21 +214,18 @@ class RunReport:
     failures: list[str] = field(default_factory=list)
     workers: list[int] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.bar = self.progress.add_task("running", total=None)
-
     def options(self, **settings: Any) -> Any:
         """``RunOptions`` with ``settings`` and this report's callbacks."""
         from embbench.running.runner import RunOptions
 
         return RunOptions(
-            **settings, on_start=lambda n: self.progress.update(self.bar, total=n), on_record=self.advance,
-            on_note=lambda note: self.progress.console.print(f"redo {note}"), on_failure=self.failed,
+            **settings, on_start=self.progress.set_total, on_record=self.advance,
+            on_note=lambda note: self.progress.print(f"redo {note}"), on_failure=self.failed,
             on_workers=self.workers.append,
         )  # fmt: skip
 
     def advance(self, record: Record) -> None:
-        self.progress.update(self.bar, advance=1, description=f"{record.provider_label} × {record.task_label}")
+        self.progress.advance(f"{record.provider_label} × {record.task_label}")
 
     def failed(self, record: Record, kept: Record) -> None:
         self.failures.append(f"ERROR: {record.provider_label} × {record.task_label}: {record.error}"
@@ -271,7 +301,8 @@ def run_command(
     ] = None,
     tasks_dir: TasksDirs = None,
 ) -> None:
-    """Run every provider on every task. With no arguments: the built-in default suite into leaderboards/default.
+    """Run every provider on every task. With no arguments: the built-in default suite, its records into
+    results/default and its board into results/default/board. The run ends with the board's headline.
 
     A pair whose record still holds is skipped; one whose inputs, dataset or code version changed is redone,
     and the reason is printed. A failure never replaces a finished ok record. With --against BOARD, the new
@@ -279,8 +310,6 @@ def run_command(
     or data differ from the published ones), and the board gets their rows beside the published ones.
     """
     from embbench.plugins import Registry
-    from embbench.publish.writers import write_leaderboard
-    from embbench.records.record import load_records
     from embbench.running.runner import run
 
     if against is not None and (task or suite):
@@ -301,7 +330,7 @@ def run_command(
     for plugin in registry.plugins:
         if plugin.error:
             err.print(f"WARNING: plugin '{plugin.name}' is left out: {plugin.error}", markup=False, highlight=False)
-    with _progress() as progress:
+    with _progress("pairs") as progress:
         report = RunReport(progress)
         options = report.options(
             results_dir=plan.results, rerun=rerun, raise_errors=raise_errors, cache_dir=cache,
@@ -313,19 +342,36 @@ def run_command(
     failed = print_summary(records, report, plan.results, time.perf_counter() - start, report.where(executor))
     if profile:
         print_profile(records)
-    if plan.leaderboard:
-        formats = ["md", "csv", "json", "html"]
-        board_records, new = load_records(plan.results), ()
-        if published is not None:
-            from embbench.running.against import check_new
+    board_of = records
+    if published is not None:
+        from embbench.running.against import check_new
 
-            check_new(published.records, records)
-            board_records, new = published.records + records, {r.provider_label for r in records}
-        for path in write_leaderboard(board_records, plan.leaderboard, formats, min_coverage, registry=registry,
-                                      new=new):  # fmt: skip
-            err.print(f"wrote {path}")
+        check_new(published.records, records)
+        board_of = published.records + records
+    elif plan.leaderboard:
+        board_of = board_records(plan.results, registry)
+    print_board(board_of, plan.leaderboard, min_coverage, registry, {r.provider_label for r in records}
+                if published is not None else ())  # fmt: skip
     if failed:
         raise typer.Exit(1)
+
+
+def print_board(
+    records: list[Record], folder: Path | None, min_coverage: float, registry: Registry, new: Any = ()
+) -> None:
+    """The board's headline on stderr (first places, and each family's best), and its files when a folder is given."""
+    from embbench.publish.board import build_board
+    from embbench.publish.writers import headline, write_board
+
+    shown = [r for r in records if r.status == "ok"]
+    if not shown:
+        return
+    board = build_board(records, min_coverage, registry, new)
+    for line in headline(board):
+        err.print(line, markup=False, highlight=False)
+    if folder is not None:
+        for path in write_board(board, folder, ["md", "csv", "json", "html"]):
+            err.print(f"wrote {path}", markup=False, highlight=False)
 
 
 @app.command()
@@ -365,13 +411,11 @@ def reproduce(
     from embbench.records.record import load_records
     from embbench.running.reproduce import reproduce_records
 
-    with _progress() as progress:
-        bar = progress.add_task("reproducing", total=None)
+    with _progress("cells") as progress:
         rows = reproduce_records(
             load_records(results), sample=sample, seed=seed, cache_dir=cache, jobs=jobs or os.cpu_count() or 1,
-            registry=Registry.load(task_dirs=tasks_dir or []),
-            on_start=lambda n: progress.update(bar, total=n),
-            on_record=lambda r: progress.update(bar, advance=1, description=f"{r.provider_label} × {r.task_label}"),
+            registry=Registry.load(task_dirs=tasks_dir or []), on_start=progress.set_total,
+            on_record=lambda r: progress.advance(f"{r.provider_label} × {r.task_label}"),
         )  # fmt: skip
     _emit(rows, as_json, "reproduction")
     failed = [r for r in rows if not r["reproduced"]]

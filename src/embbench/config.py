@@ -22,12 +22,13 @@ class Spec:
 
 
 def _split_top_level(text: str, sep: str) -> list[str]:
-    """Split on ``sep`` outside square brackets, so ``base=[glove:path=x,binary=true]`` stays whole."""
+    """Split on ``sep`` outside brackets, so ``base=[glove:path=x,binary=true]`` (a spec) and
+    ``base=pca(base=glove, dim=25)`` (a label) stay whole."""
     parts, depth, current = [], 0, []
     for char in text:
-        if char == "[":
+        if char in "[(":
             depth += 1
-        elif char == "]":
+        elif char in "])":
             depth -= 1
         if char == sep and depth == 0:
             parts.append("".join(current))
@@ -57,6 +58,24 @@ def parse_spec(text: str, where: str = "") -> Spec:
             value = value[1:-1]
         options[key] = value
     return Spec(name, _given(options, where), where)
+
+
+def configuration_key(text: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """What a provider or task configuration is, whichever way it is written: a spec (``pca:base=glove,dim=25``,
+    a base in brackets) or a label (``pca(base=glove, dim=25)``), with any spacing and option order. Two
+    spellings of the same configuration have the same key; a ``base`` is compared by its own key."""
+    text = text.strip()
+    if text.endswith(")") and "(" in text and ":" not in text.partition("(")[0]:
+        name, _, rest = text[:-1].partition("(")
+    else:
+        name, _, rest = text.partition(":")
+    options = []
+    for item in _split_top_level(rest, ",") if rest.strip() else []:
+        key, _, value = (part.strip() for part in item.partition("="))
+        if value.startswith("[") and value.endswith("]"):
+            value = value[1:-1]
+        options.append((key, configuration_key(value) if key == "base" else value))
+    return name.strip(), tuple(sorted(options, key=lambda pair: pair[0]))
 
 
 def _given(options: dict[str, Any], where: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import FAMILIES, Items, Task
+from embbench.api import Items, Task, family_place
 from embbench.config import Spec
 from embbench.errors import EmbbenchError, warn
 from embbench.plugins import Registry
@@ -267,14 +267,6 @@ def _family(record: Record, task: Task | None) -> str:
     if record.family or task is not None:
         return record.family or task.family
     return "other" if record.higher_is_better else "bias"
-
-
-def family_place(family: str) -> tuple[int, str]:
-    """Where a family's columns go: the known families in their order, then any other (a plugin's) by name, and
-    bias last."""
-    if family == "bias":
-        return len(FAMILIES) + 1, family
-    return (FAMILIES.index(family), "") if family in FAMILIES else (len(FAMILIES), family)
 
 
 def well_covered(cell: Cell, min_coverage: float) -> bool:

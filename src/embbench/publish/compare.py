@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from embbench.api import Items
+from embbench.config import configuration_key
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.publish.board import ALPHA, aligned_items, check_unique_cells, paired_p, scored_items, scoring_task
@@ -24,7 +25,8 @@ def pair_records(
     """(base, new) record pairs of the same task: the same provider label in two folders, the two named
     ``providers`` (BASE, NEW) in one folder, or the only provider of each folder."""
     if providers is not None:
-        pools = [{r.task_label: r for r in base if r.provider_label == name} for name in providers]
+        wanted = [configuration_key(name) for name in providers]  # any spelling: spec or label, any spacing
+        pools = [{r.task_label: r for r in base if configuration_key(r.provider_label) == key} for key in wanted]
         for name, pool in zip(providers, pools, strict=True):
             if not pool:
                 known = sorted({r.provider_label for r in base})
@@ -98,14 +100,14 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
     def number(value: float | None, digits: int = 4) -> str:
         return "–" if value is None else f"{value:.{digits}f}"
 
-    lines = ["| provider | task | metric | base | new | delta [95% CI] | p (NEW worse, Holm) | test | regression |",
-             "|---|---|---|---:|---:|---:|---:|---|---|"]  # fmt: skip
+    lines = ["| base provider | new provider | task | metric | base | new | delta [95% CI] | p (NEW worse, Holm) | test"
+             " | regression |", "|---|---|---|---|---:|---:|---:|---:|---|---|"]  # fmt: skip
     for r in rows:
         ci = f" [{number(r['ci95'][0])}, {number(r['ci95'][1])}]" if r["ci95"] else ""
         arrow = "↑" if r["higher_is_better"] else "↓"
         flag = "**REGRESSION**" if r["regression"] else ""
-        text = [markdown_escape(r[key]) for key in ("provider", "task", "metric", "test")]
-        cells = [text[0], text[1], f"{text[2]} {arrow}", number(r["base"]), number(r["new"]), number(r["delta"]) + ci,
-                 number(r["p_worse_holm"]), text[3], flag]  # fmt: skip
+        text = [markdown_escape(r[key]) for key in ("provider", "new_provider", "task", "metric", "test")]
+        cells = [*text[:3], f"{text[3]} {arrow}", number(r["base"]), number(r["new"]), number(r["delta"]) + ci,
+                 number(r["p_worse_holm"]), text[4], flag]  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

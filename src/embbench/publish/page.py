@@ -1,7 +1,7 @@
 """The interactive leaderboard page: one self-contained HTML file (inline CSS, JS and SVG; works from file://).
 
 The page's style and script live in ``assets/`` and are inlined; the board's JSON is embedded, so every number
-the page shows is the JSON's.
+the page shows is the JSON's, and the plots are drawn from the same JSON (``embbench.publish.plots``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def script_json(data: Any) -> str:
 def render_page(data: dict[str, Any], note: str, nav: str = "") -> str:
     """The page for a board's JSON data (embedded as JSON, so the numbers on the page are the JSON's); ``nav`` is
     HTML put under the title (a site's links to its task and provider pages)."""
+    from embbench.publish.plots import page_plots
+
     payload = script_json(data)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -47,8 +49,7 @@ p-value against the task's best.</p>
 <div class="wrap"><table id="board"></table></div>
 <p class="note">{html.escape(note)}</p>
 <aside id="details" class="hidden" aria-live="polite"></aside>
-<h2>Plots</h2><div class="plots" id="plots"></div>
-<figure id="frontier" class="plots"></figure>
+{page_plots(data)}
 <h2>Providers</h2><div class="wrap"><table id="metadata"></table></div>
 <script type="application/json" id="board-data">{payload}</script>
 <script>{_asset("page.js")}</script>

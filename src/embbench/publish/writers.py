@@ -63,8 +63,9 @@ def table(board: Board, ci: bool = False) -> tuple[list[str], list[list[Entry]]]
     families = [f for f in board.quality_families() if any(f in a["families"] for a in board.aggregates.values())]
     quality = [c for c in board.columns if not c.bias]
     bias = [c for c in board.columns if c.bias]
+    bias_rank = ["bias rank ↓"] if bias else []  # no column of dashes when no bias task was run
     header = ["provider", "mean rank ↓ (95% interval of place)", "Borda ↑", *(f"{f} mean" for f in families),
-              *(c.header for c in quality), "bias rank ↓", *(c.header for c in bias)]  # fmt: skip
+              *(c.header for c in quality), *bias_rank, *(c.header for c in bias)]  # fmt: skip
     rows = []
     for p in board.providers:
         a = board.aggregates[p]
@@ -72,14 +73,15 @@ def table(board: Board, ci: bool = False) -> tuple[list[str], list[list[Entry]]]
         label = f"{p} (new)" if board.metadata[p].get("new") else p
         means = [f"{a['families'][f]:.3f}" if f in a["families"] else "–" for f in families]
         plain = [label, _rank_text(a["mean_rank"], a["rank_interval"]), str(a["borda"]), *means]
-        rows.append([*map(Entry, plain), *(cells[c.task] for c in quality), Entry(_rank_text(a["bias_rank"])),
-                     *(cells[c.task] for c in bias)])  # fmt: skip
+        bias_entries = [Entry(_rank_text(a["bias_rank"])), *(cells[c.task] for c in bias)] if bias else []
+        rows.append([*map(Entry, plain), *(cells[c.task] for c in quality), *bias_entries])
     return header, rows
 
 
 def footnote(board: Board) -> str:
     return (
-        f"Bold: the task's best among the scores on at least {board.min_coverage:.0%} of its items; {TIER_MARK}: not"
+        f"Bold: the task's best, among the scores on at least {board.min_coverage:.0%} of its items (among all"
+        f" scores, each marked {LOW_MARK}, where none covers that many); {TIER_MARK}: not"
         " significantly worse than the best (one-sided paired test on the items both scored, Holm-corrected per"
         f" task, α = 0.05); {LOW_MARK}: scored on fewer than {board.min_coverage:.0%} of the task's items; –: no"
         " score. Mean rank over the quality tasks each provider"
@@ -183,11 +185,38 @@ def write_leaderboard(
 ) -> list[Path]:
     """Write ``leaderboard.<ext>`` in each format (the providers in ``new`` marked as added); returns the paths
     written."""
+    check_formats(formats)
+    return write_board(build_board(records, min_coverage, registry or Registry.load(), new), out_dir, formats, ci)
+
+
+def check_formats(formats: list[str]) -> None:
+    """Each format is one a board is written in, and there is at least one."""
     if not formats:
         raise EmbbenchError("no format given (choose from md, csv, json, html, latex)", "--format")
     for fmt in formats:
         if fmt not in WRITERS:
             raise EmbbenchError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})", "--format")
-    board = build_board(records, min_coverage, registry or Registry.load(), new)
+
+
+def write_board(board: Board, out_dir: Path, formats: list[str], ci: bool = False) -> list[Path]:
+    """Write a built board as ``leaderboard.<ext>`` in each format; returns the paths written."""
+    check_formats(formats)
     writers = {**WRITERS, "md": lambda b: to_markdown(b, ci)}
     return [atomic_write(out_dir / f"leaderboard.{SUFFIX[fmt]}", writers[fmt](board)) for fmt in formats]
+
+
+def headline(board: Board, top: int = 3) -> list[str]:
+    """The board in a few lines, for the end of a run: the first places by mean rank, then the best providers of
+    each family by its mean score (bias: the least biased)."""
+
+    def listed(pairs: list[tuple[str, float]], digits: int) -> str:
+        return ", ".join(f"{provider} {value:.{digits}f}" for provider, value in pairs[:top])
+
+    ranked = sorted((a["mean_rank"], p) for p, a in board.aggregates.items() if a["mean_rank"] is not None)
+    lines = [f"mean rank: {listed([(p, r) for r, p in ranked], 2)}"] if ranked else []
+    for family in dict.fromkeys(c.family for c in board.columns):
+        higher = next(c.higher_is_better for c in board.columns if c.family == family)
+        means = [(p, a["families"][family]) for p, a in board.aggregates.items() if family in a["families"]]
+        means.sort(key=lambda pair: -pair[1] if higher else pair[1])
+        lines.append(f"{family} ({'higher' if higher else 'lower'} is better): {listed(means, 3)}")
+    return lines

@@ -49,7 +49,8 @@ class FileTask(Task[FileOptionsT]):
         if self.options.path:
             self.path_ = Path(self.options.path).expanduser()
             if not self.path_.is_file():
-                raise EmbbenchError("dataset file not found", f"task '{self.registered_name}' option 'path'")
+                what = "not a file" if self.path_.exists() else "file not found"
+                raise EmbbenchError(f"dataset {what}: {self.path_}", f"task '{self.registered_name}' option 'path'")
             self.sha256_ = context.fingerprint(self.path_)
         else:
             where = f"task '{self.registered_name}' option 'dataset'"
