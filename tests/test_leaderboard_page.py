@@ -272,7 +272,8 @@ def test_numbers_in_the_details_panel_never_wrap_inside(browser, tmp_path) -> No
     page, errors = open_page(browser, tmp_path / "leaderboard.html", width=1400, height=1000)
     split = """() => [...document.querySelectorAll('#details td')].flatMap(td => {
       const text = td.firstChild; if (!text || text.nodeType !== 3) return [];
-      return [...text.data.matchAll(td.classList.contains('num') ? /\\S+/g : /[^\\s-]+/g)].filter(m => { const range = document.createRange();
+      const tokens = td.classList.contains('num') ? /\\S+/g : /[^\\s-]+/g;
+      return [...text.data.matchAll(tokens)].filter(m => { const range = document.createRange();
         range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);
         return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1; }).map(m => m[0]); })"""
     provider = "glove"
