@@ -106,7 +106,7 @@ def st_sts(path: Path) -> dict:
     from sentence_transformers import SentenceTransformer
 
     from embbench.providers.bert import packaged_minilm
-    from embbench.tasks.common import read_columns
+    from embbench.tasks._readers import read_columns
 
     columns, _ = read_columns(path, ("sentence1", "sentence2", "score"))
     model = SentenceTransformer(str(packaged_minilm()), device="cpu")
@@ -119,7 +119,7 @@ def st_sts(path: Path) -> dict:
 
 def bert_provider():
     """The packaged all-MiniLM-L6-v2, fitted as the runner would hand it to a task."""
-    from embbench.api import Context
+    from embbench.contract import Context
     from embbench.providers.bert import Bert
 
     return Bert().fit(Context(Path("/tmp")))
@@ -168,7 +168,7 @@ def gensim_analogy(questions: Path, restrict: int) -> float:
 
 
 def _task(spec: str):
-    from embbench.api import Context
+    from embbench.contract import Context
     from embbench.plugins import Registry
 
     registry = Registry.load()
@@ -179,7 +179,7 @@ def _task(spec: str):
 
 def glove_provider():
     """The built-in GloVe provider, fitted as the runner would hand it to a task."""
-    from embbench.api import Context
+    from embbench.contract import Context
     from embbench.providers.glove import Glove
 
     return Glove().fit(Context(Path("/tmp")))
@@ -287,9 +287,9 @@ def nested_cv_sklearn(features: Path, labels: Path) -> dict:
 
 def embbench_classification(provider_spec: str, task_spec: str, cache: Path, features: Path, labels: Path) -> dict:
     """The task on a fitted provider, its embeddings already computed (saved for the scikit-learn side)."""
-    from embbench.api import Context
+    from embbench.contract import Context
     from embbench.plugins import Registry
-    from embbench.tasks.common import embed_checked
+    from embbench.tasks._embedding import embed_checked
 
     registry = Registry.load()
     context = Context(cache, registry)
@@ -315,7 +315,7 @@ class _Embedded:
         return getattr(self.provider, name)
 
     def embed_with_coverage(self, texts):
-        from embbench.api import Embedded
+        from embbench.contract import Embedded
 
         return Embedded(self.vectors, np.ones(len(self.vectors), dtype=bool))
 
@@ -361,7 +361,7 @@ def write_scale_file(path: Path, words: int, dim: int) -> None:
 
 
 def scale_run(path: Path, cache: Path, questions: int) -> dict:
-    from embbench.api import Context
+    from embbench.contract import Context
     from embbench.plugins import Registry
 
     registry = Registry.load()
@@ -392,7 +392,7 @@ def scale_run(path: Path, cache: Path, questions: int) -> dict:
 
 def embbench_debias(cache: Path, out: Path) -> dict:
     """Hard debiasing of GloVe 6B 50d (debias:method=hard, k=1), timed; the vectors are saved for comparison."""
-    from embbench.api import Context
+    from embbench.contract import Context
     from embbench.plugins import Registry
 
     start = time.perf_counter()

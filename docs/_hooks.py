@@ -57,9 +57,14 @@ def table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def cli_reference() -> str:
+    """The reference of the installed ``embbench`` command, found by its console-script entry point."""
+    from importlib import import_module
+    from importlib.metadata import entry_points
+
     import typer
 
-    from embbench.cli import app
+    (script,) = entry_points(group="console_scripts", name="embbench")
+    app = import_module(script.module).app
 
     out = ["# CLI reference", "", "Generated from the command's own definitions. `embbench COMMAND --help` prints the"
            " same.", ""]  # fmt: skip
@@ -109,7 +114,7 @@ def record_schema() -> str:
 
 
 def task_catalogue(registry: Any) -> str:
-    from embbench.cli import Kind, describe
+    from embbench.catalogue import Kind, describe
 
     datasets = {row["name"]: row for row in describe(Kind.datasets, registry)}
     tasks = describe(Kind.tasks, registry)
@@ -135,7 +140,7 @@ def task_catalogue(registry: Any) -> str:
 
 
 def provider_catalogue(registry: Any) -> str:
-    from embbench.cli import Kind, describe
+    from embbench.catalogue import Kind, describe
 
     out = ["# Provider catalogue", "", "Every registered provider with its options and their defaults. Generated from"
            " the registry (`embbench list providers`).", ""]  # fmt: skip

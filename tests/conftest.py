@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.plugins import Registry
 
 

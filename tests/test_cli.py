@@ -274,7 +274,7 @@ def test_list_tasks_loads_no_heavy_library() -> None:
 
 
 def test_list_tasks_groups_named_tasks_by_family_and_types_apart_in_100_columns() -> None:
-    from embbench.api import FAMILIES
+    from embbench.contract import FAMILIES
 
     shown = run_cli("list", "tasks")
     assert shown.returncode == 0, shown.stderr
@@ -312,3 +312,20 @@ def test_a_run_without_a_terminal_prints_a_progress_line_every_few_seconds(tmp_p
     assert all(line.partition("; last finished: ")[2] in pairs for line in progress if "last" in line), progress
     assert lines.index(progress[-1]) < lines.index(next(line for line in lines if line.startswith("4 pairs: 4 ok")))
     assert "word similarity (higher is better): " in done.stderr and "mean rank: " in done.stderr
+
+
+def test_run_leaderboard_and_the_leaderboard_command_make_one_board(tmp_path: Path) -> None:
+    """`run --leaderboard` and `embbench leaderboard` on the same results folder give the same board: MTEB result
+    files in the folder are on both."""
+    import shutil
+
+    shutil.copytree(Path(__file__).parent / "data" / "mteb-results", tmp_path / "results" / "mteb")
+    ran = run_cli("run", "-p", "glove", "-t", "sts16", "--results", str(tmp_path / "results"), "--leaderboard",
+                  str(tmp_path / "after-run"))  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    made = run_cli("leaderboard", "--results", str(tmp_path / "results"), "--out", str(tmp_path / "asked"),
+                   "--format", "json")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    boards = [json.loads((tmp_path / folder / "leaderboard.json").read_text()) for folder in ("after-run", "asked")]
+    assert boards[0] == boards[1]
+    assert len(boards[0]["providers"]) >= 2 and "glove" in boards[0]["providers"]  # glove and MTEB's model

@@ -28,9 +28,8 @@ from embbench import Options, Provider, hookimpl
 class DoomedOptions(Options):
     death: str = "embed"
 
-class Doomed(Provider):
+class Doomed(Provider[DoomedOptions]):
     name = "doomed"
-    Options = DoomedOptions
 
     def fit(self, context):
         if self.options.death == "fit":

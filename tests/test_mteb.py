@@ -14,6 +14,7 @@ from conftest import loaded, run_cli
 from mteb.results.task_result import TaskResult
 
 from embbench import EmbbenchError, run
+from embbench.config import parse_spec
 from embbench.integrations.mteb import embbench_model, mteb_task
 from embbench.integrations.mteb_results import export_mteb, mteb_records
 from embbench.publish.board import build_board
@@ -34,7 +35,7 @@ def test_minilm_through_the_adapter_on_mtebs_sts_equals_embbench(registry, conte
     six correlations equal embbench's sts task to 1e-6 (a cross-check of both implementations)."""
     model = embbench_model("bert", cache_dir=context.cache_dir, registry=registry)
     assert isinstance(model, mteb.EncoderProtocol)
-    (planned,), _ = plan(registry, ["bert"], [], context)
+    (planned,), _ = plan(registry, [parse_spec("bert")], [], context)
     meta = model.mteb_model_meta
     assert (meta.name, meta.revision, meta.embed_dim) == ("embbench/bert", planned.identity, 384)
     ours = loaded(registry, context, "sts16").evaluate(model.provider)

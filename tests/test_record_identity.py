@@ -14,8 +14,8 @@ from conftest import run_cli
 from scipy import stats
 
 from embbench import Provider, RunOptions, run
-from embbench.api import Context
 from embbench.config import parse_spec
+from embbench.contract import Context
 from embbench.errors import ConfigErrors, EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
@@ -24,7 +24,7 @@ from embbench.records.items import read_items
 from embbench.records.record import load_records
 from embbench.running.planning import Planned, assign_labels, plan
 from embbench.stats.bootstrap import bootstrap_ci
-from embbench.tasks.common import embed_checked
+from embbench.tasks._embedding import embed_checked
 from embbench.tasks.similarity import WordSimilarity
 
 PAIRS = "word1\tword2\tscore\ncat\tdog\t9\ncar\tbanana\t1\nking\tqueen\t8\ncat\tcar\t3\n"
@@ -269,7 +269,7 @@ def test_records_carry_their_environment(tmp_path, pairs, registry, cache_dir) -
 def test_categorization_reports_the_mean_over_seeds(tmp_path, registry, cache_dir) -> None:
     from sklearn.cluster import KMeans
 
-    from embbench.tasks.common import purity
+    from embbench.tasks._clustering_metrics import purity
 
     record = run(["glove"], ["essli2008:seeds=3"], tmp_path, registry=registry, cache_dir=cache_dir)[0]
     items = read_items(record)
@@ -330,9 +330,9 @@ def test_word_task_options_belong_to_word_tasks(registry) -> None:
 def test_plan_fingerprints_inputs_and_identity_follows_content(tmp_path, registry, cache_dir) -> None:
     vec = vector_file(tmp_path / "v.txt", SMALL)
     context = Context(cache_dir, registry)
-    (first,), _ = plan(registry, [f"glove:path={vec}"], ["mc30"], context)
+    (first,), _ = plan(registry, [parse_spec(f"glove:path={vec}")], [parse_spec("mc30")], context)
     vector_file(vec, {**SMALL, "cat": [0, 0, 1]})
-    (second,), _ = plan(registry, [f"glove:path={vec}"], ["mc30"], context)
+    (second,), _ = plan(registry, [parse_spec(f"glove:path={vec}")], [parse_spec("mc30")], context)
     assert first.identity != second.identity  # the embedding cache folder follows the file's content
 
 

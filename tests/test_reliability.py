@@ -18,15 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embbench import run
-from embbench.api import Context, Provider, Task, TaskOutput
 from embbench.config import load_suite, parse_spec
+from embbench.contract import Context, Provider, Task, TaskOutput
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
 from embbench.providers._vectors import load_vectors
 from embbench.records.record import load_records
+from embbench.tasks._readers import read_labelled
 from embbench.tasks.analogy import read_questions
-from embbench.tasks.common import read_labelled
 from embbench.tasks.similarity import read_pairs
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -4,8 +4,6 @@ why, and no raw library warning reaches the terminal."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import numpy as np
 import pytest
 from conftest import run_cli
@@ -29,7 +27,7 @@ class ScaledGlove(Glove):
     """The packaged GloVe vectors times ``scale``, rounded to float32 as a vector file of them would hold."""
 
     name = "scaled-glove"
-    Options: ClassVar = ScaledOptions
+    Options = ScaledOptions  # a subclass of a concrete provider names its options (it has no type parameter)
 
     def fit(self, context) -> ScaledGlove:
         super().fit(context)

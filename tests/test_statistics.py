@@ -9,7 +9,7 @@ from scipy import stats
 from sklearn import metrics
 
 from embbench.stats.bootstrap import bootstrap_ci, resampled_spearman, resamples, vectorised_ci
-from embbench.tasks.common import purity, v_measure
+from embbench.tasks._clustering_metrics import purity, v_measure
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -83,7 +83,7 @@ def test_v_measure_and_purity_equal_scikit_learn(seed) -> None:
     "spec", ["essli2008:seeds=3", "bbc-clustering:seeds=2", "weat-caliskan:permutations=100", "bbc-headlines"]
 )
 def test_vectorised_scores_equal_one_at_a_time(spec, registry, context, glove) -> None:
-    from embbench.api import Task
+    from embbench.contract import Task
 
     task = registry.make_task(spec)
     task.load(context)
@@ -97,7 +97,7 @@ def test_vectorised_scores_equal_one_at_a_time(spec, registry, context, glove) -
 
 def test_vectorised_weat_handles_empty_and_flat_resampled_sets(registry) -> None:
     """Resamples that leave a test's X or Y empty, or all its drawn values equal, drop that test (NaN if none)."""
-    from embbench.api import Task
+    from embbench.contract import Task
 
     task = registry.make_task("weat-caliskan")
     items = {"id": np.arange(7).astype(str), "test": np.array([1, 1, 1, 2, 2, 2, 2]),

@@ -47,7 +47,7 @@ def test_sts_equals_sentence_transformers_encode_and_scipy(registry, minilm_outp
     from sklearn.metrics.pairwise import paired_manhattan_distances
 
     from embbench.providers.bert import packaged_minilm
-    from embbench.tasks.common import read_columns
+    from embbench.tasks._readers import read_columns
 
     output = minilm_outputs["sts16"]
     columns, _ = read_columns(registry.dataset("sts16").path, ("sentence1", "sentence2", "score"))

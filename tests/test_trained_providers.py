@@ -58,7 +58,7 @@ def test_trained_on_the_bundled_corpus(spec, registry, context, cache_dir) -> No
 
 
 def test_word2vec_is_reproducible_and_configurable(registry, context, tmp_path) -> None:
-    from embbench.api import Context
+    from embbench.contract import Context
 
     spec = "word2vec:corpus=lee,architecture=cbow,objective=hierarchical-softmax,dim=30,epochs=3,min_count=2"
     first = registry.make_provider(spec).fit(Context(tmp_path / "a", registry))

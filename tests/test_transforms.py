@@ -16,7 +16,7 @@ from sklearn.model_selection import cross_val_score
 from embbench import run
 from embbench._util.files import read_json
 from embbench._util.gender_lists import BiasFile
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.errors import EmbbenchError
 from embbench.providers.quantize import BinaryMatrix, Int8Matrix
 

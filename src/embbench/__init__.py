@@ -11,17 +11,20 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 _PUBLIC = {
-    "Context": "embbench.api",
-    "Embedded": "embbench.api",
-    "Items": "embbench.api",
-    "LabelledItems": "embbench.api",
-    "Options": "embbench.api",
-    "Provider": "embbench.api",
-    "Task": "embbench.api",
-    "TaskOutput": "embbench.api",
+    "Context": "embbench.contract",
+    "Embedded": "embbench.contract",
+    "FileTask": "embbench.contract",
+    "FileTaskOptions": "embbench.contract",
+    "Items": "embbench.contract",
+    "LabelledItems": "embbench.contract",
+    "Options": "embbench.contract",
+    "Provider": "embbench.contract",
+    "Task": "embbench.contract",
+    "TaskOutput": "embbench.contract",
+    "WordTaskOptions": "embbench.contract",
     "Dataset": "embbench.datasets",
     "EmbbenchError": "embbench.errors",
     "SkipTask": "embbench.errors",
@@ -35,28 +38,15 @@ _PUBLIC = {
     "RunOptions": "embbench.running.runner",
     "run": "embbench.running.runner",
     "run_grids": "embbench.running.runner",
-    "FileTask": "embbench.tasks.base",
-    "FileTaskOptions": "embbench.tasks.base",
-    "WordTaskOptions": "embbench.tasks.base",
     "WordOptions": "embbench.words",
     "WordProvider": "embbench.words",
     "WordVectors": "embbench.words",
     "tokenize": "embbench.words",
 }
-"""Each public name and the module it lives in: imported when first used, so ``embbench --help`` and ``embbench list``
-load only what they need."""
+"""The one list of public names, each with the module it lives in: imported when first used, so ``embbench --help``
+and ``embbench list`` load only what they need."""
 
-if TYPE_CHECKING:
-    from embbench.api import Context, Embedded, Items, LabelledItems, Options, Provider, Task, TaskOutput
-    from embbench.datasets import Dataset
-    from embbench.errors import EmbbenchError, SkipTask
-    from embbench.hookspecs import Register, hookimpl
-    from embbench.plugins import Registry
-    from embbench.records.items import read_items
-    from embbench.records.record import Record, load_records, read_record
-    from embbench.running.runner import RunOptions, run, run_grids
-    from embbench.tasks.base import FileTask, FileTaskOptions, WordTaskOptions
-    from embbench.words import WordOptions, WordProvider, WordVectors, tokenize
+__all__ = ["__version__", *_PUBLIC]
 
 
 def __getattr__(name: str) -> Any:
@@ -67,34 +57,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'embbench' has no attribute {name!r}")
 
 
-__all__ = [
-    "Context",
-    "Dataset",
-    "EmbbenchError",
-    "Embedded",
-    "FileTask",
-    "FileTaskOptions",
-    "Items",
-    "LabelledItems",
-    "Options",
-    "Provider",
-    "Record",
-    "Register",
-    "Registry",
-    "RunOptions",
-    "SkipTask",
-    "Task",
-    "TaskOutput",
-    "WordOptions",
-    "WordProvider",
-    "WordTaskOptions",
-    "WordVectors",
-    "__version__",
-    "hookimpl",
-    "load_records",
-    "read_items",
-    "read_record",
-    "run",
-    "run_grids",
-    "tokenize",
-]
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from embbench._util.bundled import bundled_dir
+from embbench.catalogue import Kind
 from embbench.errors import ConfigErrors, EmbbenchError, log
 from embbench.records import MIN_COVERAGE
 from embbench.running import ExecutorName
@@ -50,12 +51,6 @@ TasksDirs = Annotated[
 ]
 
 
-class Kind(StrEnum):
-    providers = "providers"
-    tasks = "tasks"
-    datasets = "datasets"
-
-
 def _emit(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
     if as_json:
         print(json.dumps(rows, indent=2, default=str))
@@ -69,30 +64,6 @@ def _emit(rows: list[dict[str, Any]], as_json: bool, title: str) -> None:
     out.print(table)
 
 
-def describe(kind: Kind, registry: Registry) -> list[dict[str, Any]]:
-    """The rows of ``embbench list KIND`` (the docs' catalogues are built from them too)."""
-    if kind is Kind.datasets:
-        return [entry.obj.describe() for entry in registry.datasets.values()]
-    table = registry.providers if kind is Kind.providers else registry.tasks
-    rows = []
-    for name, entry in sorted(table.items()):
-        cls, card = entry.obj, entry.card
-        row: dict[str, Any] = {"name": name, "type": cls.name, "plugin": entry.plugin.name}
-        if kind is Kind.tasks:
-            row["family"] = (card.family if card else None) or cls.family
-            row["main_score"] = (card.main_score if card else None) or cls.main_score
-            row["dataset"] = entry.defaults.get("dataset")
-            row["card"] = str(card.path) if card else None
-        row["options"] = ", ".join(f"{k}={v}" for k, v in {**_option_defaults(cls), **entry.defaults}.items())
-        row["description"] = (card.description if card else "") or cls.description
-        rows.append(row)
-    return rows
-
-
-def _option_defaults(cls: Any) -> dict[str, Any]:
-    return {k: f.default for k, f in cls.Options.model_fields.items() if not f.is_required()}
-
-
 @app.command("list")
 def list_command(
     kind: Annotated[Kind, typer.Argument(help="what to list")],
@@ -100,6 +71,7 @@ def list_command(
     tasks_dir: TasksDirs = None,
 ) -> None:
     """List registered providers, tasks (task types, and the named tasks of the task cards) or datasets."""
+    from embbench.catalogue import describe
     from embbench.plugins import Registry
 
     rows = describe(kind, Registry.load(task_dirs=tasks_dir or []))
@@ -115,7 +87,7 @@ LIST_WIDTH = 100
 def print_tasks(rows: list[dict[str, Any]]) -> None:
     """The named tasks grouped by family (a heading row each, in board order), then the task types apart: a type
     takes your own file (``word-similarity:path=pairs.tsv``). Fits ``LIST_WIDTH`` columns."""
-    from embbench.api import family_place
+    from embbench.contract import family_place
 
     def ordered(card: bool) -> list[dict[str, Any]]:
         chosen = (r for r in rows if bool(r["card"]) is card)
@@ -188,17 +160,17 @@ def resolve_run(
     results/default with its board in results/default/board (records kept elsewhere get a board only when asked;
     the committed board in leaderboards/default is rewritten only when named). ``against``: the tasks are a
     published board's, added later."""
-    from embbench.config import Suite, load_suite, parse_spec
+    from embbench.config import Suite, as_spec, load_suite
 
     if against:
-        providers = [parse_spec(p, f"-p {p}") for p in provider or []]
+        providers = [as_spec(p, f"-p {p}") for p in provider or []]
         if not providers:
             raise EmbbenchError("give the providers to add to the board (-p)", "--against")
         return RunPlan(Suite(providers, []), results or Path("results"), leaderboard or Path("leaderboards/against"))
     default = not (provider or task or suite)
     plan = load_suite(suite or DEFAULT_SUITE) if (suite or default) else Suite([], [])
-    plan.providers += [parse_spec(p, f"-p {p}") for p in provider or []]
-    plan.tasks += [parse_spec(t, f"-t {t}") for t in task or []]
+    plan.providers += [as_spec(p, f"-p {p}") for p in provider or []]
+    plan.tasks += [as_spec(t, f"-t {t}") for t in task or []]
     if not plan.providers or not plan.tasks:
         raise EmbbenchError("give at least one provider (-p) and one task (-t), or --suite FILE", "embbench run")
     if default and results is None:
@@ -322,7 +294,7 @@ def run_command(
     registry = Registry.load(task_dirs=tasks_dir or [])
     published = None
     if against is not None:
-        from embbench.api import Context
+        from embbench.contract import Context
         from embbench.running.against import published_tasks
 
         published = published_tasks(against, registry, Context(cache, registry))
@@ -349,7 +321,9 @@ def run_command(
         check_new(published.records, records)
         board_of = published.records + records
     elif plan.leaderboard:
-        board_of = board_records(plan.results, registry)
+        from embbench.publish.results import board_records
+
+        board_of = board_records([plan.results], registry)
     print_board(board_of, plan.leaderboard, min_coverage, registry, {r.provider_label for r in records}
                 if published is not None else ())  # fmt: skip
     if failed:
@@ -468,6 +442,7 @@ def leaderboard_command(
     --records, OUT/records holds the records and their per-item outputs (items-bundle.parquet), so anyone can
     rebuild the board, or add their own provider's records to it with its full statistics."""
     from embbench.plugins import Registry
+    from embbench.publish.results import board_records
     from embbench.publish.writers import write_leaderboard
 
     check_folders((out_dir, "--out"), (site, "--site"))
@@ -475,7 +450,7 @@ def leaderboard_command(
 
     cache = cache_folder(cache) if maps else cache
     registry = Registry.load(task_dirs=tasks_dir or [])
-    records = [record for folder in results or [Path("results")] for record in board_records(folder, registry)]
+    records = board_records(results or [Path("results")], registry)
     formats_asked = [f.strip() for f in formats.split(",") if f.strip()]
     for path in write_leaderboard(records, out_dir, formats_asked, min_coverage, ci=ci, registry=registry):
         out.print(f"wrote {path}")
@@ -485,10 +460,11 @@ def leaderboard_command(
         out.print(f"wrote {publish_records(records, out_dir / 'records')}")
     if site is not None:
         from embbench.publish.board import build_board
+        from embbench.publish.projector import board_maps
         from embbench.publish.site import write_site
 
         board = build_board(records, min_coverage, registry)
-        written = write_site(board, records, site, _maps(board, records, registry, cache) if maps else None)
+        written = write_site(board, records, site, board_maps(board, records, registry, cache) if maps else None)
         out.print(f"wrote the site: {len(written)} files under {site}")
     if screenshot:
         from embbench.publish.screenshot import screenshot as take
@@ -496,28 +472,6 @@ def leaderboard_command(
         if "html" not in formats_asked:
             raise EmbbenchError("a screenshot needs the html format", "--screenshot")
         out.print(f"wrote {take(out_dir / 'leaderboard.html', out_dir / 'leaderboard.png')}")
-
-
-def _maps(board: Any, records: list[Record], registry: Registry, cache: Path) -> dict[str, Any]:
-    """The maps of each provider's embeddings on the board's labelled tasks, from the embedding cache."""
-    from embbench.api import Context, Task
-    from embbench.publish.projector import provider_maps
-
-    context = Context(cache, registry)
-    labelled = {}
-    for column in board.columns:
-        if column.scorer is not None and type(column.scorer).labelled_items is not Task.labelled_items:
-            column.scorer.load(context)
-            labelled[column.task] = column.scorer
-    return provider_maps(context.cache_dir, records, labelled)
-
-
-def board_records(folder: Path, registry: Registry) -> list[Record]:
-    """The embbench records under ``folder`` and, beside them, any MTEB result files as records from MTEB."""
-    from embbench.integrations.mteb_results import mteb_records
-    from embbench.records.record import load_records
-
-    return load_records(folder) + mteb_records(folder, registry)
 
 
 @app.command("mteb")

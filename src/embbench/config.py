@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from embbench._util.files import read_toml, validation_problems
-from embbench.errors import EmbbenchError
+from embbench.errors import ConfigErrors, EmbbenchError
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,10 @@ def _given(options: dict[str, Any], where: str) -> dict[str, Any]:
     return options
 
 
-def check_specs(value: object, name: str) -> None:
-    """A Python caller's list of specs: strings (``"glove:path=v.txt"``), ``Spec`` objects or tables
-    (``{"name": "glove", "path": "v.txt"}``, as in a suite file); anything else is a ``TypeError`` that says
-    what was expected."""
+def as_specs(value: object, name: str) -> list[Spec]:
+    """A Python caller's list of specs, each as a ``Spec``: strings (``"glove:path=v.txt"``), ``Spec`` objects or
+    tables (``{"name": "glove", "path": "v.txt"}``, as in a suite file). Anything else is a ``TypeError`` that says
+    what was expected; a spec that does not parse is a located error (all of them at once)."""
     one = isinstance(value, str | Spec | dict)
     if one or not isinstance(value, list | tuple):
         hint = " (put a single spec in a list)" if one else ""
@@ -98,10 +98,22 @@ def check_specs(value: object, name: str) -> None:
         if not isinstance(item, str | Spec | dict):
             raise TypeError(f"{name}[{i}]: expected a spec (a string such as 'glove', a Spec, or a table with a"
                             f" 'name'), got {type(item).__name__} {item!r:.80}")  # fmt: skip
+    specs, errors = [], []
+    for item in value:
+        try:
+            specs.append(as_spec(item, repr(item)))
+        except EmbbenchError as exc:
+            errors.append(exc)
+    if errors:
+        raise ConfigErrors(errors)
+    return specs
 
 
-def spec_from_value(value: Any, where: str) -> Spec:
-    """A spec from a suite-file entry: a ``"name:k=v"`` string or a table with ``name`` and options."""
+def as_spec(value: Any, where: str) -> Spec:
+    """The one conversion of a spec as it comes in (a command line's ``-p``, a Python caller's list, a suite file's
+    entry, a ``base`` option): a ``"name:k=v"`` string, a table with ``name`` and options, or a ``Spec``."""
+    if isinstance(value, Spec):
+        return value
     if isinstance(value, str):
         return parse_spec(value, where)
     if isinstance(value, dict):
@@ -137,7 +149,6 @@ def load_suite(path: Path) -> Suite:
         suite_file = SuiteFile.model_validate(read_toml(path))
     except ValidationError as exc:
         raise EmbbenchError(validation_problems(exc), str(path)) from None
-    suite = Suite([], [], path)
-    for key, target in (("providers", suite.providers), ("tasks", suite.tasks)):
-        target.extend(spec_from_value(v, f"{path}: {key}[{i}]") for i, v in enumerate(getattr(suite_file, key)))
-    return suite
+    providers = [as_spec(v, f"{path}: providers[{i}]") for i, v in enumerate(suite_file.providers)]
+    tasks = [as_spec(v, f"{path}: tasks[{i}]") for i, v in enumerate(suite_file.tasks)]
+    return Suite(providers, tasks, path)

@@ -18,6 +18,10 @@ class EmbbenchError(Exception):
         self.where = where
 
 
+class ItemsMissing(EmbbenchError):
+    """A record whose per-item outputs are not there (neither beside it nor in a bundle)."""
+
+
 class SkipTask(Exception):
     """Raised by a task when a provider cannot be evaluated on it (the record becomes ``skipped``), with the
     task's item count and how many of them the provider covered where known, so the record shows its coverage."""

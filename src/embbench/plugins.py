@@ -13,9 +13,9 @@ import pluggy
 from pydantic import ValidationError
 
 from embbench import hookspecs
-from embbench.api import Provider, Task
 from embbench.cards import TaskCard, read_cards
-from embbench.config import Spec, parse_spec
+from embbench.config import Spec, as_spec
+from embbench.contract import Provider, Task
 from embbench.datasets import Dataset
 from embbench.errors import ConfigErrors, EmbbenchError, did_you_mean
 
@@ -125,26 +125,9 @@ class Registry:
         registry = cls(plugins=list(plugins or []), task_dirs=tuple(str(d) for d in task_dirs))
         known = {p.name: p for p in registry.plugins}
         problems: dict[str, list[str]] = {}
-        for hook, table in (
-            (pm.hook.register_datasets, registry.datasets),
-            (pm.hook.register_providers, registry.providers),
-            (pm.hook.register_tasks, registry.tasks),
-        ):
-            for impl in reversed(hook.get_hookimpls()):
-                origin = known.get(impl.plugin_name) or PluginInfo(impl.plugin_name, impl.plugin_name, "")
-                staged: list[Entry] = []
-                try:
-                    impl.function(register=registry._registrar(staged, origin))
-                except (Exception, SystemExit) as exc:
-                    problems.setdefault(origin.name, []).append(f"{hook.name} raised {type(exc).__name__}: {exc}")
-                    continue  # nothing from a failing hook is registered
-                for entry in staged:
-                    lost = registry._add(table, entry)
-                    if lost is not None:
-                        problems.setdefault(lost.plugin.name, []).append(
-                            f"'{entry.name}' is already registered by plugin '{(table[entry.name].plugin.name)}', which"
-                            f" was kept; block this plugin with {BLOCK_ENV}={lost.plugin.name}"
-                        )
+        registry._call_hook(pm.hook.register_datasets, registry.datasets, known, problems)
+        registry._call_hook(pm.hook.register_providers, registry.providers, known, problems)
+        registry._call_hook(pm.hook.register_tasks, registry.tasks, known, problems)
         folders: list[tuple[Path, PluginInfo]] = []
         for impl in reversed(pm.hook.register_task_cards.get_hookimpls()):
             origin = known.get(impl.plugin_name) or PluginInfo(impl.plugin_name, impl.plugin_name, "")
@@ -168,6 +151,26 @@ class Registry:
             for p in registry.plugins
         ]
         return registry
+
+    def _call_hook(self, hook: Any, table: dict[str, Entry], known: dict[str, PluginInfo],
+                   problems: dict[str, list[str]]) -> None:  # fmt: skip
+        """Every plugin's implementation of one register hook, into ``table``: a hook that raises registers
+        nothing, and a name registered twice keeps the built-in (or the first); both become the plugin's problems."""
+        for impl in reversed(hook.get_hookimpls()):
+            origin = known.get(impl.plugin_name) or PluginInfo(impl.plugin_name, impl.plugin_name, "")
+            staged: list[Entry] = []
+            try:
+                impl.function(register=self._registrar(staged, origin))
+            except (Exception, SystemExit) as exc:
+                problems.setdefault(origin.name, []).append(f"{hook.name} raised {type(exc).__name__}: {exc}")
+                continue
+            for entry in staged:
+                lost = self._add(table, entry)
+                if lost is not None:
+                    problems.setdefault(lost.plugin.name, []).append(
+                        f"'{entry.name}' is already registered by plugin '{table[entry.name].plugin.name}', which"
+                        f" was kept; block this plugin with {BLOCK_ENV}={lost.plugin.name}"
+                    )
 
     def _add_cards(self, folder: Path, origin: PluginInfo) -> list[EmbbenchError]:
         """Register the datasets and named tasks of a folder's cards; the problems, each naming its card."""
@@ -256,13 +259,8 @@ class Registry:
     def dataset(self, name: str, where: str = "") -> Dataset:
         return self._entry(self.datasets, "dataset", name, where or f"dataset '{name}'").obj
 
-    def _build(self, table: dict[str, Entry], kind: str, spec: Spec | str | dict[str, Any]) -> Any:
-        if isinstance(spec, str):
-            spec = parse_spec(spec)
-        elif isinstance(spec, dict):
-            spec = Spec(spec["name"], {k: v for k, v in spec.items() if k != "name"})
-        where = spec.where or f"{kind} '{spec.name}'"
-        return self._build_entry(self._entry(table, kind, spec.name, where), kind, spec)
+    def _build(self, table: dict[str, Entry], kind: str, spec: Spec) -> Any:
+        return self._build_entry(self._entry(table, kind, spec.name, spec.where or f"{kind} '{spec.name}'"), kind, spec)
 
     def _build_entry(self, entry: Entry, kind: str, spec: Spec) -> Any:
         """An instance of the entry's class with its default options and the spec's, checked; a task declared by a
@@ -280,17 +278,16 @@ class Registry:
         except ValidationError as exc:
             problems = "; ".join(f"option '{'.'.join(map(str, e['loc']))}': {e['msg']}" for e in exc.errors())
             raise EmbbenchError(problems, where) from None
-        built = cls(options, registered_name=spec.name, plugin=entry.plugin)
-        if entry.card is not None:
-            built.card = entry.card.path
-            if entry.card.family:
-                built.family = entry.card.family
-        return built
+        if kind == "task":
+            return cls(options, registered_name=spec.name, plugin=entry.plugin, card=entry.card)
+        return cls(options, registered_name=spec.name, plugin=entry.plugin)
 
     def make_provider(self, spec: Spec | str | dict[str, Any]) -> Provider:
-        """Build a provider from a spec, validating its options (unknown ones get a 'did you mean')."""
-        return self._build(self.providers, "provider", spec)
+        """Build a provider from a spec (a ``Spec``, or a string or table converted by ``as_spec``), validating its
+        options (unknown ones get a 'did you mean')."""
+        return self._build(self.providers, "provider", as_spec(spec, repr(spec)))
 
     def make_task(self, spec: Spec | str | dict[str, Any]) -> Task:
-        """Build a task from a spec; named tasks bring their default options (e.g. a dataset)."""
-        return self._build(self.tasks, "task", spec)
+        """Build a task from a spec (as ``make_provider`` takes it); named tasks bring their default options (e.g.
+        a dataset)."""
+        return self._build(self.tasks, "task", as_spec(spec, repr(spec)))

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import Context, Provider, Task, TaskOutput
+from embbench.contract import Context, Provider, Task, TaskOutput
 from embbench.errors import SkipTask
 from embbench.plugins import Registry
 from embbench.records.items import scored_rows, take

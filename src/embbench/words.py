@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 import numpy as np
 
 from embbench._util.scaling import in_safe_range, magnitude
-from embbench.api import Embedded, Options, Provider
+from embbench.contract import Embedded, Options, Provider
 from embbench.errors import EmbbenchError
 
 if TYPE_CHECKING:

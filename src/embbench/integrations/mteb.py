@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embbench.api import Context, Provider
+from embbench.contract import Context, Provider
 from embbench.errors import EmbbenchError
 
 if TYPE_CHECKING:
@@ -80,9 +80,10 @@ def _encoder_class() -> type:
         as embbench's tasks score them)."""
 
         def __init__(self, spec: str, provider: Provider, context: Context) -> None:
+            from embbench.config import as_spec
             from embbench.running.planning import plan
 
-            (planned,), _ = plan(context.registry, [spec], [], context)
+            (planned,), _ = plan(context.registry, [as_spec(spec, spec)], [], context)
             self.provider, self.spec = provider, spec
             facts = provider.provenance()
             dim = int(np.asarray(provider.embed(["a"])).shape[1])

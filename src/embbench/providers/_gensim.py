@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 from pydantic import Field, model_validator
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.errors import EmbbenchError
 from embbench.providers._corpus import Corpus
 from embbench.providers._training import (

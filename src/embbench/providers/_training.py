@@ -12,7 +12,7 @@ import numpy as np
 
 from embbench._util.atomic import built_once, work_folder
 from embbench._util.hashing import stable_hash
-from embbench.api import Context, Provider
+from embbench.contract import Context, Provider
 from embbench.errors import EmbbenchError
 from embbench.providers._corpus import Corpus, corpus_files, load_corpus
 from embbench.providers._vectors import load_cached, reuse_cached, save_cached

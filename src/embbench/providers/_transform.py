@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.errors import EmbbenchError
 from embbench.providers._training import base_inputs, cached_fit
 from embbench.words import WordOptions, WordOptionsT, WordProvider, WordVectors
@@ -23,7 +23,7 @@ class TransformOptions(WordOptions):
 class Transform(WordProvider[WordOptionsT]):
     """A word provider made from a base provider's vocabulary and vectors (``base=``); its inputs are the base's."""
 
-    Options: ClassVar = TransformOptions
+    Options: ClassVar[type[TransformOptions]] = TransformOptions  # its parameter is still a type variable
 
     def inputs(self, context: Context) -> dict[str, str]:
         return base_inputs(self, context)

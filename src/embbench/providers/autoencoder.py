@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._cooccurrence import cooccurrence, ppmi
@@ -67,7 +67,6 @@ class Autoencoder(CorpusOrBase[AutoencoderOptions]):
 
     name = "autoencoder"
     description = "torch autoencoder over PPMI rows of a corpus or another provider's vectors (base=)"
-    Options: ClassVar = AutoencoderOptions
 
     def fit(self, context: Context) -> Autoencoder:
         corpus = None

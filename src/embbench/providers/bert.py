@@ -6,12 +6,12 @@ import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context, Options, Provider
+from embbench.contract import Context, Options, Provider
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import Register, hookimpl
 from embbench.words import mebibytes
@@ -85,7 +85,6 @@ class Bert(Provider[BertOptions]):
 
     name = "bert"
     description = "sentence-transformers / Hugging Face encoder: sentence or contextual word embeddings"
-    Options: ClassVar = BertOptions
 
     def _location(self) -> str:
         """The model folder: the packaged MiniLM, a local path, or a hub model's snapshot in the local cache."""

@@ -14,14 +14,14 @@ its weights. The product of the projections is applied to every vector.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
 
 from embbench._util.files import read_json
 from embbench._util.gender_lists import BiasFile
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._transform import CachedTransform, TransformOptions, top_components, unit
 from embbench.words import WordVectors
@@ -48,7 +48,6 @@ class Debias(CachedTransform[DebiasOptions]):
 
     name = "debias"
     description = "hard debiasing (Bolukbasi 2016) or INLP (Ravfogel 2020) of a base provider (base=)"
-    Options: ClassVar = DebiasOptions
 
     def fit(self, context: Context) -> Debias:
         if context.registry is None:

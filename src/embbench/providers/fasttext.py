@@ -6,12 +6,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._gensim import GensimOptions, GensimTrained
@@ -36,7 +36,6 @@ class FastText(GensimTrained[FastTextOptions]):
 
     name = "fasttext"
     description = "gensim fastText trained on a corpus, or a .bin (subwords) / .vec file (path=)"
-    Options: ClassVar = FastTextOptions
 
     def model_class(self) -> Any:
         from gensim.models import FastText as GensimFastText

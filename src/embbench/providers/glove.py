@@ -6,12 +6,12 @@ from collections.abc import Callable
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.errors import EmbbenchError, did_you_mean
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._cooccurrence import cooccurrence
@@ -80,8 +80,7 @@ class Glove(WordProvider[GloveOptions]):
 
     name = "glove"
     description = "GloVe: a vector file (path=), a named source, or trained on a corpus (corpus=)"
-    Options: ClassVar = GloveOptions
-    version = 2  # 2: training (corpus=) in a compiled loop, whose float32 sums are in another order
+    version = 2
 
     def inputs(self, context: Context) -> dict[str, str]:
         if self.options.path:

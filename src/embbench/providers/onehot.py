@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._training import corpus_inputs, corpus_provenance, provider_corpus, provider_vocabulary
 from embbench.words import WordOptions, WordProvider, WordVectors
@@ -27,7 +27,6 @@ class OneHot(WordProvider[OneHotOptions]):
 
     name = "onehot"
     description = "one-hot vectors over a corpus vocabulary (sparse)"
-    Options: ClassVar = OneHotOptions
 
     def inputs(self, context: Context) -> dict[str, str]:
         return corpus_inputs(self, context)

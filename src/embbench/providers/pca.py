@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._cooccurrence import cooccurrence, ppmi
 from embbench.providers._corpus import Corpus
@@ -38,7 +38,6 @@ class PCA(CorpusOrBase[PCAOptions]):
 
     name = "pca"
     description = "PPMI co-occurrence + truncated SVD of a corpus, or PCA of another provider (base=)"
-    Options: ClassVar = PCAOptions
 
     def fit(self, context: Context) -> PCA:
         if self.options.base:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -25,7 +25,6 @@ class Postprocess(CachedTransform[PostprocessOptions]):
 
     name = "postprocess"
     description = "center, normalize or All-but-the-Top (Mu & Viswanath 2018) of a base provider (base=)"
-    Options: ClassVar = PostprocessOptions
 
     def transform(self, vectors: WordVectors) -> tuple[np.ndarray, dict[str, Any]]:
         matrix = np.asarray(vectors.dense_rows(np.arange(len(vectors))), dtype=np.float64)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from pydantic import Field, field_validator
 
-from embbench.api import Context, Embedded, Provider
+from embbench.contract import Context, Embedded, Provider
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._training import corpus_inputs, provider_corpus
 from embbench.providers._transform import Transform, TransformOptions
@@ -104,7 +104,6 @@ class Quantize(Transform[QuantizeOptions]):
 
     name = "quantize"
     description = "int8 or binary quantization of a base provider (base=), stored and searched compactly"
-    Options: ClassVar = QuantizeOptions
 
     encoder_: Provider | None = None
     """The base sentence encoder whose embeddings are quantized (None: a word matrix is)."""

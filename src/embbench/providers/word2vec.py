@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from embbench.api import Context
+from embbench.contract import Context
 from embbench.hookspecs import Register, hookimpl
 from embbench.providers._gensim import GensimOptions, GensimTrained
 from embbench.providers._vectors import load_vectors
@@ -16,7 +16,6 @@ class Word2Vec(GensimTrained[GensimOptions]):
 
     name = "word2vec"
     description = "gensim word2vec trained on a corpus (skip-gram/CBOW), or a pretrained word2vec file (path=)"
-    Options: ClassVar = GensimOptions
 
     def model_class(self) -> Any:
         from gensim.models import Word2Vec as GensimWord2Vec

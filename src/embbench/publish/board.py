@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import Items, Task, family_place
 from embbench.config import Spec
-from embbench.errors import EmbbenchError, warn
+from embbench.contract import Items, Task, family_place
+from embbench.errors import EmbbenchError, ItemsMissing, warn
 from embbench.plugins import Registry
 from embbench.records import MIN_COVERAGE, TOLERANCE
-from embbench.records.items import ItemsMissing, read_items, readable_columns, scored_rows, take
+from embbench.records.items import read_items, readable_columns, scored_rows, take
 from embbench.records.record import Record
 from embbench.stats.significance import holm, mcnemar_exact, paired_bootstrap, paired_t, resampled, spearman_williams
 

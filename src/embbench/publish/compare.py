@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from embbench.api import Items
 from embbench.config import configuration_key
+from embbench.contract import Items
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.publish.board import ALPHA, aligned_items, check_unique_cells, paired_p, scored_items, scoring_task

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from embbench.api import LabelledItems
+from embbench.contract import LabelledItems
 from embbench.records.record import Record
 from embbench.running.embedding_cache import ShardStore, text_keys
+
+if TYPE_CHECKING:
+    from embbench.plugins import Registry
+    from embbench.publish.board import Board
 
 K = 10
 MAP_POINTS = 10_000
@@ -165,3 +169,17 @@ def _shared(first: np.ndarray, second: np.ndarray) -> float:
     both = np.flatnonzero(np.isfinite(first).all(axis=1) & np.isfinite(second).all(axis=1))
     both = np.sort(np.random.default_rng(0).choice(both, size=min(SAMPLE, len(both)), replace=False))
     return float(neighbour_overlap(first[both], second[both]).mean())
+
+
+def board_maps(board: Board, records: list[Record], registry: Registry, cache: Path) -> dict[str, Any]:
+    """The maps of each provider's embeddings on the board's labelled tasks, from the embedding cache (nothing is
+    rerun): each labelled task is loaded to know its items."""
+    from embbench.contract import Context, Task
+
+    context = Context(cache, registry)
+    labelled = {}
+    for column in board.columns:
+        if column.scorer is not None and type(column.scorer).labelled_items is not Task.labelled_items:
+            column.scorer.load(context)
+            labelled[column.task] = column.scorer
+    return provider_maps(context.cache_dir, records, labelled)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from embbench._util.atomic import atomic_write
-from embbench.errors import EmbbenchError
+from embbench.errors import EmbbenchError, ItemsMissing
 
 if TYPE_CHECKING:
     from embbench.records.record import Record
@@ -60,8 +60,6 @@ def _bundle(path: Path, mtime_ns: int) -> dict[str, bytes]:
 def bundled_items_file(record: Record) -> bytes:
     """The record's items file from the bundle in its folder; a missing bundle or entry is a located error."""
     assert record.path is not None and record.items_file
-    from embbench.records.items import ItemsMissing
-
     path = record.path.parent / BUNDLE
     if not path.is_file():
         raise ItemsMissing(f"its items file {record.items_file} is missing (and no {BUNDLE} beside it)",

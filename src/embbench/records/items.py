@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embbench._util.hashing import sha256_file
-from embbench.api import Items
-from embbench.errors import EmbbenchError
+from embbench.contract import Items
+from embbench.errors import EmbbenchError, ItemsMissing
+from embbench.records.bundle import BUNDLE, bundled_items_file
 
 if TYPE_CHECKING:
     from embbench.records.record import Record
@@ -45,10 +46,6 @@ def parquet_bytes(items: Items) -> bytes:
     return buffer.getvalue()
 
 
-class ItemsMissing(EmbbenchError):
-    """A record whose per-item outputs are not there (neither beside it nor in a bundle)."""
-
-
 def read_items(record: Record) -> Any:
     """The record's per-item outputs as a DataFrame, checked against the sha256 the record stores."""
     import pandas as pd
@@ -60,8 +57,6 @@ def read_items(record: Record) -> Any:
         if record.items_sha256 and sha256_file(path) != record.items_sha256:
             raise EmbbenchError("the items file does not match the sha256 in its record", str(path))
         return pd.read_parquet(path)
-    from embbench.records.bundle import BUNDLE, bundled_items_file
-
     data = bundled_items_file(record)
     if record.items_sha256 and hashlib.sha256(data).hexdigest() != record.items_sha256:
         raise EmbbenchError(f"{record.items_file} in {BUNDLE} does not match the sha256 in its record",

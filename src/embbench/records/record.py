@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from embbench._util.atomic import atomic_write
 from embbench._util.files import validation_problems
 from embbench._util.hashing import sha256_file, stable_hash
-from embbench.api import Items
+from embbench.contract import Items
 from embbench.errors import EmbbenchError, warn
 from embbench.records.items import parquet_bytes
 

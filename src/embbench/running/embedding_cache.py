@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from embbench._util.atomic import atomic_write, built_once
-from embbench.api import Embedded, Provider
+from embbench.contract import Embedded, Provider
 from embbench.errors import warn
 
 MIN_TEXTS = 64  # smaller requests are cheaper to recompute than to look up
@@ -140,7 +140,8 @@ class CachingProvider:
             positions = store.find(keys)
             if (positions < 0).any():
                 missing = np.unique(keys[positions < 0])
-                with built_once(self._directory / f"texts-{hashlib.sha256(missing.tobytes()).hexdigest()[:32]}"):
+                batch = f"{SHARD_PREFIX}{hashlib.sha256(missing.tobytes()).hexdigest()[:32]}"
+                with built_once(self._directory / batch):
                     store = ShardStore(self._directory)  # another process may have embedded them meanwhile
                     positions = store.find(keys)
                     _, first = np.unique(keys[positions < 0], return_index=True)

@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from embbench.api import Context, Items, Provider, Task, TaskOutput
-from embbench.config import spec_from_value
+from embbench.config import Spec
+from embbench.contract import Context, Items, Provider, Task, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.records import TOLERANCE
 from embbench.records.environment import environment
@@ -206,8 +206,8 @@ def with_shared_embeddings(context: Context) -> Context:
     """``context`` whose ``make_provider(spec, shared_embeddings=True)`` puts the fitted provider behind the
     embedding cache folder of its own identity, the folder its own records use."""
 
-    def share(spec: str | dict[str, Any], provider: Provider) -> Provider:
-        planned = Planned(spec_from_value(spec, "base"), provider, inputs=provider.inputs(context))
+    def share(spec: Spec, provider: Provider) -> Provider:
+        planned = Planned(spec, provider, inputs=provider.inputs(context))
         return CachingProvider(provider, context.cache_dir / "embeddings" / planned.identity)  # type: ignore[return-value]
 
     return replace(context, share_embeddings=share)

@@ -23,8 +23,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from embbench.api import Context, Provider, Task
 from embbench.config import Spec
+from embbench.contract import Context, Provider, Task
 from embbench.errors import EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import Record, save_record
@@ -273,9 +273,10 @@ class ProcessExecutor:
             ) as pool:
                 try:
                     yield from self._drive(pool, queue, lost, workers)
-                except BaseException:  # Ctrl-C, or the caller stopped early: stop the workers now (a record is
-                    # saved only when its pair has finished, so nothing half-done is kept); there is no public way
-                    # to before Python 3.14's terminate_workers
+                except BaseException:
+                    # Ctrl-C, or the caller stopped early: the workers are stopped now, through the pool's private
+                    # process table (Python before 3.14 has no public terminate_workers). A record is saved only
+                    # when its pair has finished, so nothing half-done is kept.
                     for process in list(pool._processes.values()):
                         process.terminate()
                     raise

@@ -3,14 +3,14 @@ find the pairs whose records still hold."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from embbench._util.hashing import stable_hash
-from embbench.api import Context, Provider, Task
-from embbench.config import Spec, spec_from_value
+from embbench.config import Spec, as_spec
+from embbench.contract import Context, Provider, Task
 from embbench.errors import ConfigErrors, EmbbenchError
 from embbench.plugins import Registry
 from embbench.records.record import provider_identity
@@ -40,7 +40,7 @@ class Planned(Generic[BuiltT]):
 def _shown(key: str, value: Any, depth: int) -> str:
     """An option as a label shows it: a path by its last ``depth`` parts, a base provider by its own label."""
     if key == "base" and value is not None:  # checked while the run was planned (its base is built to fingerprint)
-        return f"{key}={_label(spec_from_value(value, 'base'), depth)}"
+        return f"{key}={_label(as_spec(value, 'base'), depth)}"
     if key != "path":
         return f"{key}={value}"
     parts = Path(str(value)).parts
@@ -75,43 +75,50 @@ def assign_labels(planned: list[Planned]) -> None:
         item.label = label
 
 
-def _as_spec(value: str | Spec | dict[str, Any]) -> Spec:
-    return value if isinstance(value, Spec) else spec_from_value(value, repr(value))
+def plan_provider(spec: Spec, registry: Registry, context: Context) -> Planned[Provider]:
+    """A provider built from its spec (options checked) with the fingerprints of its inputs."""
+    provider = registry.make_provider(spec)
+    return Planned(spec, provider, inputs=provider.inputs(context))
 
 
-def _build(value: str | Spec | dict[str, Any], registry: Registry, context: Context, kind: str) -> Planned:
-    spec = _as_spec(value)
-    if kind == "provider":
-        provider = registry.make_provider(spec)
-        return Planned(spec, provider, inputs=provider.inputs(context))
+def plan_task(spec: Spec, registry: Registry, context: Context) -> Planned[Task]:
+    """A task built from its spec (options checked) with its dataset loaded."""
     task = registry.make_task(spec)
     task.load(context)
     return Planned(spec, task)
 
 
 def plan(
-    registry: Registry,
-    providers: Sequence[str | Spec | dict[str, Any]],
-    tasks: Sequence[str | Spec | dict[str, Any]],
-    context: Context,
-) -> tuple[list[Planned], list[Planned]]:
+    registry: Registry, providers: Sequence[Spec], tasks: Sequence[Spec], context: Context
+) -> tuple[list[Planned[Provider]], list[Planned[Task]]]:
     """Build every provider and task, fingerprint every provider input and load every dataset; raise all
     problems at once. Two specs with the same configuration are one entry."""
     errors: list[EmbbenchError] = []
-    built: tuple[list[Planned], list[Planned]] = ([], [])
-    for specs, kind, out in ((providers, "provider", built[0]), (tasks, "task", built[1])):
-        seen: set[str] = set()
-        for value in specs:
-            try:
-                planned = _build(value, registry, context, kind)
-            except EmbbenchError as exc:
-                errors.append(exc)
-                continue
-            config = stable_hash([planned.spec.name, planned.config])
-            if config not in seen:
-                seen.add(config)
-                out.append(planned)
-        assign_labels(out)
+    planned_providers = _distinct([_collect(plan_provider, spec, registry, context, errors) for spec in providers])
+    planned_tasks = _distinct([_collect(plan_task, spec, registry, context, errors) for spec in tasks])
     if errors:
         raise ConfigErrors(errors)
-    return built
+    assign_labels(planned_providers)
+    assign_labels(planned_tasks)
+    return planned_providers, planned_tasks
+
+
+def _collect(build: Callable[[Spec, Registry, Context], Planned], spec: Spec, registry: Registry, context: Context,
+             errors: list[EmbbenchError]) -> Planned | None:  # fmt: skip
+    """``build(spec)``, or None with its error kept, so that every problem is reported at once."""
+    try:
+        return build(spec, registry, context)
+    except EmbbenchError as exc:
+        errors.append(exc)
+        return None
+
+
+def _distinct(planned: list[Planned | None]) -> list[Planned]:
+    """The planned entries in order, the first of each configuration only."""
+    seen: set[str] = set()
+    out = []
+    for item in planned:
+        if item is not None and (config := stable_hash([item.spec.name, item.config])) not in seen:
+            seen.add(config)
+            out.append(item)
+    return out

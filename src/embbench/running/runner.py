@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from embbench._util.files import cache_folder, check_writable_folder
-from embbench.api import Context
-from embbench.config import Spec, check_specs
+from embbench.config import Spec, as_specs
+from embbench.contract import Context
 from embbench.errors import EmbbenchError, warn
 from embbench.plugins import Registry
 from embbench.records.record import Record, existing_record, save_record
@@ -148,9 +148,7 @@ def run_grids(
     options = options or RunOptions(**settings)
     if results_dir is not None:
         options.results_dir = results_dir
-    for providers, tasks in grids:
-        check_specs(providers, "providers")
-        check_specs(tasks, "tasks")
+    specs = [(as_specs(providers, "providers"), as_specs(tasks, "tasks")) for providers, tasks in grids]
     results = options.results_dir = _folder_argument(options.results_dir, "results_dir")
     check_writable_folder(results, "results_dir")
     cache = cache_folder(None if options.cache_dir is None else _folder_argument(options.cache_dir, "cache_dir"),
@@ -158,7 +156,7 @@ def run_grids(
     registry = registry or Registry.load()
     context = Context(cache, registry)
     executor = _executor_name(options)
-    planned = [plan(registry, providers, tasks, context) for providers, tasks in grids]
+    planned = [plan(registry, providers, tasks, context) for providers, tasks in specs]
     if options.on_start:
         options.on_start(sum(len(providers) * len(tasks) for providers, tasks in planned))
     records: list[Record] = []

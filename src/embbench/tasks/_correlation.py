@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embbench.api import Items
+from embbench.contract import Items
 from embbench.errors import SkipTask
 from embbench.stats.bootstrap import resampled_spearman
 

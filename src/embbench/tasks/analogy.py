@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 
 from embbench._util.files import iter_data_lines
-from embbench.api import Items, Provider, TaskOutput
+from embbench.contract import FileTask, Items, Provider, TaskOutput, WordTaskOptions
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import Register, hookimpl
+from embbench.tasks._readers import unique_ids
+from embbench.tasks._vocabulary import GENSIM_RESTRICT_VOCAB, gensim_vocabulary, require_word_vectors
 from embbench.tasks._wordsearch import BLOCK_ELEMENTS, cosines, unit_block
-from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
-from embbench.tasks.common import unique_ids
-from embbench.tasks.similarity import GENSIM_RESTRICT_VOCAB, gensim_vocabulary
 from embbench.words import WordVectors
 
 Method = Literal["3cosadd", "3cosmul"]
@@ -119,15 +118,12 @@ class Analogy(FileTask[AnalogyOptions]):
 
     name = "analogy"
     description = "3CosAdd / 3CosMul analogy accuracy, searched over the provider's vocabulary"
-    Options: ClassVar = AnalogyOptions
 
     main_score = "3cosadd"
     family = "analogy"
     paired_test = "mcnemar"
     score_column = "correct_3cosadd"
-    version = 5  # 2: per-item outputs (predicted word per question and method); 3: compiled search; 4: exact
-    # cosines between integer-valued vectors (binary codes): ties break by row on every machine; 5: 3CosAdd alone
-    # over questions that share few words by one product per question
+    version = 5
 
     def __init__(self, options: AnalogyOptions | None = None, **kwargs: object) -> None:
         super().__init__(options, **kwargs)

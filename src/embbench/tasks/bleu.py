@@ -8,17 +8,16 @@ with the held-out targets, and its signature is stored with the scores.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Items, Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import Register, hookimpl
 from embbench.stats.bootstrap import multiplicities
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked, read_labelled
+from embbench.tasks._embedding import embed_checked
+from embbench.tasks._readers import read_labelled
 
 
 def read_pairs_file(path: Path) -> tuple[list[str], list[str]]:
@@ -38,10 +37,9 @@ class RetrievalBleu(FileTask[BleuOptions]):
 
     name = "bleu"
     description = "retrieval generation (nearest training source's target) scored by sacrebleu corpus BLEU"
-    Options: ClassVar = BleuOptions
     main_score = "bleu"
     family = "generation"
-    version = 2  # 2: explicit coverage; per-item outputs
+    version = 2
 
     def read(self, path: Path) -> None:
         self.sources_, self.targets_ = read_pairs_file(path)

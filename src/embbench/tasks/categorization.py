@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Items, LabelledItems, Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, Items, LabelledItems, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import (
-    check_distinct,
-    cluster_columns,
-    clustering_scores,
-    embed_words_checked,
-    mean_over_seeds,
-    misfit,
-    purities,
-    read_labelled,
-    seed_error,
-    seed_runs,
-    sparse_when_sparse,
-    unique_ids,
-)
+from embbench.tasks._clustering_metrics import cluster_columns, clustering_scores, mean_over_seeds, misfit, purities
+from embbench.tasks._embedding import check_distinct, embed_words_checked, sparse_when_sparse
+from embbench.tasks._readers import read_labelled, unique_ids
+from embbench.tasks._seeds import seed_error, seed_runs
 
 
 class CategorizationOptions(FileTaskOptions):
@@ -45,8 +33,7 @@ class Categorization(FileTask[CategorizationOptions]):
 
     name = "categorization"
     description = "k-means word clustering vs categories over several seeds: purity, V-measure, ARI"
-    version = 3  # 2: mean over seeds; whole-word lookup; per-item outputs; 3: sparse vectors clustered as sparse
-    Options: ClassVar = CategorizationOptions
+    version = 3
     main_score = "purity"
     family = "categorization"
 

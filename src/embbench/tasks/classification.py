@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import LabelledItems, Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, LabelledItems, Provider, TaskOutput
 from embbench.hookspecs import Register, hookimpl
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked, single_threaded, sparse_when_sparse
+from embbench.tasks._embedding import embed_checked, sparse_when_sparse
+from embbench.tasks._seeds import single_threaded
 from embbench.tasks.text_tasks import check_classes, read_texts
 
 if TYPE_CHECKING:
@@ -62,14 +62,11 @@ class Classification(FileTask[ClassificationOptions]):
 
     name = "classification"
     description = "logistic regression on frozen embeddings, stratified k-fold, C chosen inside each fold"
-    Options: ClassVar = ClassificationOptions
     main_score = "accuracy"
     family = "classification"
     paired_test = "mcnemar"
     score_column = "correct"
-    version = 6  # 2: explicit coverage; per-item outputs; 3: converged to tol=1e-6, sparse features kept sparse;
-    # 4: a title<TAB>text file is classified by its text alone; 5: Newton's method for two classes, dense features;
-    # 6: and for several classes on low-dimensional dense features
+    version = 6
 
     def read(self, path: Path) -> None:
         self.labels_, self.texts_ = read_texts(path)

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Items, LabelledItems, Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, Items, LabelledItems, Provider, TaskOutput
 from embbench.errors import SkipTask
 from embbench.hookspecs import Register, hookimpl
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import (
-    check_distinct,
-    cluster_columns,
-    embed_checked,
-    mean_over_seeds,
-    misfit,
-    seed_error,
-    seed_runs,
-    v_measure,
-    v_measures,
-)
+from embbench.tasks._clustering_metrics import cluster_columns, mean_over_seeds, misfit, v_measure, v_measures
+from embbench.tasks._embedding import check_distinct, embed_checked
+from embbench.tasks._seeds import seed_error, seed_runs
 from embbench.tasks.text_tasks import check_classes, read_texts
 
 
@@ -36,9 +26,7 @@ class Clustering(FileTask[ClusteringOptions]):
 
     name = "clustering"
     description = "mini-batch k-means of text embeddings over seeds: V-measure mean and std"
-    version = 3  # 2: explicit coverage; per-item outputs; interval over items and seeds; 3: a title<TAB>text file
-    # is clustered by its text alone
-    Options: ClassVar = ClusteringOptions
+    version = 3
     main_score = "v_measure"
     family = "clustering"
 

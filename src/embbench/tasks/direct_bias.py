@@ -8,18 +8,17 @@ neutral words are the bundled professions that are not in the gender-specific li
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
 
 from embbench._util.files import read_json
 from embbench._util.gender_lists import BiasFile
-from embbench.api import Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_words_checked, unique_ids
+from embbench.tasks._embedding import embed_words_checked
+from embbench.tasks._readers import unique_ids
 
 
 def gender_direction(pairs: np.ndarray) -> np.ndarray:
@@ -39,11 +38,10 @@ class DirectBias(FileTask[DirectBiasOptions]):
 
     name = "direct-bias"
     description = "Bolukbasi et al. 2016 direct gender bias of profession words (lower is less biased)"
-    Options: ClassVar = DirectBiasOptions
     main_score = "direct_bias"
     family = "bias"
     score_column = "cosine"
-    version = 2  # 2: whole-word lookup; per-item outputs
+    version = 2
     higher_is_better = False
 
     def read(self, path: Path) -> None:

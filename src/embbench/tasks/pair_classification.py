@@ -10,16 +10,15 @@ its threshold. The main score is the largest average precision over the four (``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 
-from embbench.api import Items, Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
 from embbench.stats.bootstrap import multiplicities
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import pair_measures, read_columns, unique_ids
+from embbench.tasks._embedding import pair_measures
+from embbench.tasks._readers import read_columns, unique_ids
 
 SIMILARITIES = {"cosine": True, "dot": True, "euclidean": False, "manhattan": False}
 """Each similarity, and whether a larger value means more similar."""
@@ -86,7 +85,6 @@ class PairClassification(FileTask[FileTaskOptions]):
     description = (
         "pair classification (MTEB): average precision of a similarity for the positive pairs, best thresholds"
     )
-    Options: ClassVar = FileTaskOptions
     main_score = "max_ap"
     family = "pair classification"
 

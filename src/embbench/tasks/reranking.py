@@ -9,25 +9,17 @@ left out and counted in the record.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 
-from embbench.api import Items, Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
+from embbench.tasks._embedding import embed_distinct, unit_rows
 from embbench.tasks._ranking import average_precision, ndcg, reciprocal_rank, trec_order
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_distinct, numbers, read_columns, unique_ids
+from embbench.tasks._readers import numbers, read_columns, unique_ids
 
 CUTOFF = 10
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (float64); a zero row stays zero."""
-    vectors = np.asarray(vectors, dtype=np.float64)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 class Reranking(FileTask[FileTaskOptions]):
@@ -37,7 +29,6 @@ class Reranking(FileTask[FileTaskOptions]):
 
     name = "reranking"
     description = "reranking (MTEB): each query's candidates by cosine to it; MAP, MRR@10, nDCG@10 (pytrec_eval's)"
-    Options: ClassVar = FileTaskOptions
     main_score = "map"
     family = "reranking"
     score_column = "ap"

@@ -12,20 +12,19 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from embbench.api import Context, Items, Provider, TaskOutput
+from embbench.contract import Context, FileTask, FileTaskOptions, Items, Provider, TaskOutput
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import Register, hookimpl
+from embbench.tasks._embedding import embed_checked, unit_rows
 from embbench.tasks._index import IndexKind, build_index
 from embbench.tasks._ranking import ranking_measures
+from embbench.tasks._readers import numbers, read_columns
 from embbench.tasks._search import top_k
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked, numbers, read_columns
-from embbench.tasks.reranking import unit_rows
 
 CUTOFFS = (1, 3, 5, 10, 100)
 ITEM_MEASURES = ("ndcg_at_10", "map_at_100", "recall_at_100", "mrr_at_10")
@@ -73,7 +72,6 @@ class Retrieval(FileTask[RetrievalOptions]):
     description = (
         "retrieval (BEIR/MTEB): exact cosine search; nDCG@10 (main), MAP, recall, precision, MRR (pytrec_eval's)"
     )
-    Options: ClassVar = RetrievalOptions
     main_score = "ndcg_at_10"
     family = "retrieval"
     paired_test = "paired-t"

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 
 from embbench._util.files import iter_data_lines
-from embbench.api import Provider, TaskOutput
+from embbench.contract import FileTask, Provider, TaskOutput, WordTaskOptions
 from embbench.errors import EmbbenchError
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks._correlation import GoldSpearman, correlations, rank_gap, require_rank_correlation
-from embbench.tasks.base import FileTask, WordTaskOptions, require_word_vectors
-from embbench.tasks.common import unique_ids
+from embbench.tasks._readers import unique_ids
+from embbench.tasks._vocabulary import GENSIM_RESTRICT_VOCAB, gensim_vocabulary, require_word_vectors
 from embbench.words import WordVectors
-
-GENSIM_RESTRICT_VOCAB = 300_000
 
 
 def read_pairs(path: Path) -> list[tuple[str, str, float]]:
@@ -52,11 +49,6 @@ def gensim_unit(vector: np.ndarray) -> np.ndarray:
     return scal(1.0 / length, vector).astype(vector.dtype) if length > 0 else vector
 
 
-def gensim_vocabulary(vectors: WordVectors, restrict_vocab: int) -> dict[str, list[int]]:
-    """gensim's ``ok_vocab``: upper-cased first ``restrict_vocab`` words; the first spelling is the word's row."""
-    return vectors.folded_rows(restrict_vocab)
-
-
 class WordSimilarity(GoldSpearman, FileTask[WordTaskOptions]):
     """Cosine similarity of each pair against human ratings; pairs with an unknown word count against coverage.
 
@@ -67,8 +59,7 @@ class WordSimilarity(GoldSpearman, FileTask[WordTaskOptions]):
 
     name = "word-similarity"
     description = "Spearman/Pearson of cosine similarity with human ratings"
-    version = 3  # 2: exact whole-word lookup before pooling; per-item outputs; 3: a constant side is skipped
-    Options: ClassVar = WordTaskOptions
+    version = 3
     main_score = "spearman"
     family = "word similarity"
     paired_test = "williams"

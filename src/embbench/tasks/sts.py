@@ -9,15 +9,14 @@ and Spearman correlation of each with the gold scores; the main score is the cos
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 
-from embbench.api import Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, Provider, TaskOutput
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks._correlation import GoldSpearman, correlations, rank_gap, require_rank_correlation
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import numbers, pair_measures, read_columns, unique_ids
+from embbench.tasks._embedding import pair_measures
+from embbench.tasks._readers import numbers, read_columns, unique_ids
 
 PAIR_COLUMNS = ("sentence1", "sentence2", "score")
 
@@ -30,7 +29,6 @@ class SemanticSimilarity(GoldSpearman, FileTask[FileTaskOptions]):
     name = "sts"
     version = 2
     description = "semantic textual similarity (MTEB): Spearman of the pairs' cosine with human scores"
-    Options: ClassVar = FileTaskOptions
     main_score = "cosine_spearman"
     family = "semantic textual similarity"
     paired_test = "williams"

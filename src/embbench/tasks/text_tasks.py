@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from embbench.errors import EmbbenchError
-from embbench.tasks.common import read_labelled
+from embbench.tasks._readers import read_labelled
 
 
 def read_texts(path: Path) -> tuple[list[str], list[str]]:

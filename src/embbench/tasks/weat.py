@@ -12,18 +12,18 @@ from __future__ import annotations
 import math
 from itertools import combinations
 from pathlib import Path
-from typing import Any, ClassVar, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from embbench._util.files import read_json
-from embbench.api import Items, Provider, TaskOutput
+from embbench.contract import FileTask, FileTaskOptions, Items, Provider, TaskOutput
 from embbench.errors import SkipTask
 from embbench.hookspecs import Register, hookimpl
 from embbench.stats.bootstrap import multiplicities
-from embbench.tasks.base import FileTask, FileTaskOptions
-from embbench.tasks.common import embed_checked, embed_words_checked, unique_ids
+from embbench.tasks._embedding import embed_checked, embed_words_checked
+from embbench.tasks._readers import unique_ids
 
 SETS = ("first_target", "second_target", "first_attribute", "second_attribute")
 TEMPLATES = ("This is {}.", "That is {}.", "There is {}.", "Here is {}.", "{} is here.", "{} is there.")
@@ -161,10 +161,9 @@ class Weat(FileTask[WeatOptions]):
 
     name = "weat"
     description = "WEAT / SEAT effect sizes with permutation p-values (mean |d|, lower is less biased)"
-    Options: ClassVar = WeatOptions
     main_score = "mean_abs_effect_size"
     family = "bias"
-    version = 2  # 2: whole-word lookup; per-item outputs (s(w, A, B) per target word); interval over words
+    version = 2
     higher_is_better = False
 
     def read(self, path: Path) -> None:

@@ -6,7 +6,6 @@ import zlib
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
@@ -39,7 +38,6 @@ class CharNgram(Provider[CharNgramOptions]):
 
     name = "char-ngram"
     description = "hashed character n-grams (fastText-style subwords, no training)"
-    Options: ClassVar = CharNgramOptions
 
     def _word(self, word: str) -> np.ndarray:
         vector = np.zeros(self.options.dim, dtype=np.float32)
@@ -69,7 +67,6 @@ class OddOneOut(FileTask[FileTaskOptions]):
 
     name = "odd-one-out"
     description = "odd one out among four words (accuracy)"
-    Options: ClassVar = FileTaskOptions
     main_score = "accuracy"
     family = "odd one out"  # its own column group on a board
     paired_test = "mcnemar"  # on the boolean score column

@@ -1,4 +1,4 @@
-"""Shared machinery of tasks that read one dataset file: a registered dataset name or a user's path."""
+"""Tasks that read one dataset file: a registered dataset by name, or the user's own file in the same format."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
-from embbench.api import Context, Options, Provider, Task
-from embbench.errors import EmbbenchError, SkipTask
-from embbench.words import WordVectors
+from embbench.contract.context import Context
+from embbench.contract.options import Options
+from embbench.contract.task import Task
+from embbench.errors import EmbbenchError
 
 
 class FileTaskOptions(Options):
@@ -72,11 +73,3 @@ class FileTask(Task[FileOptionsT]):
     def data_bytes(self) -> int:
         path = getattr(self, "path_", None)
         return path.stat().st_size if path is not None and path.is_file() else 0
-
-
-def require_word_vectors(provider: Provider) -> WordVectors:
-    """The provider's static vocabulary, or a skip when it has none (e.g. a sentence encoder)."""
-    vectors = provider.word_vectors()
-    if vectors is None:
-        raise SkipTask(f"provider '{provider.name}' has no word vocabulary to search")
-    return vectors
