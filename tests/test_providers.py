@@ -113,7 +113,7 @@ def pooled_by_hand(provider, texts: list[str], pooling: str) -> tuple[np.ndarray
      "quantize:base=glove,bits=1", "fasttext", "fasttext:pooling=max"],
 )  # fmt: skip
 def test_pooling_in_one_sparse_product_equals_pooling_text_by_text(context, spec) -> None:
-    from embbench.tasks.text_tasks import read_texts
+    from embbench.tasks._texts import read_texts
 
     provider = context.make_provider(spec)
     _, texts = read_texts(context.registry.dataset("mr").path)

@@ -17,7 +17,7 @@ from embbench import Provider, run
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
-from embbench.tasks.text_tasks import read_texts
+from embbench.tasks._texts import read_texts
 from embbench.tasks.weat import _distinct_partitions, _smallest, permutation_p_value
 from embbench.words import tokenize
 

@@ -337,8 +337,7 @@ def print_board(
     from embbench.publish.board import build_board
     from embbench.publish.writers import headline, write_board
 
-    shown = [r for r in records if r.status == "ok"]
-    if not shown:
+    if not records:
         return
     board = build_board(records, min_coverage, registry, new)
     for line in headline(board):

@@ -13,7 +13,7 @@ from embbench.contract import FileTask, FileTaskOptions, LabelledItems, Provider
 from embbench.hookspecs import Register, hookimpl
 from embbench.tasks._embedding import embed_checked, sparse_when_sparse
 from embbench.tasks._seeds import single_threaded
-from embbench.tasks.text_tasks import check_classes, read_texts
+from embbench.tasks._texts import check_classes, read_texts
 
 if TYPE_CHECKING:
     import scipy.sparse

@@ -13,7 +13,7 @@ from embbench.hookspecs import Register, hookimpl
 from embbench.tasks._clustering_metrics import cluster_columns, mean_over_seeds, misfit, v_measure, v_measures
 from embbench.tasks._embedding import check_distinct, embed_checked
 from embbench.tasks._seeds import seed_error, seed_runs
-from embbench.tasks.text_tasks import check_classes, read_texts
+from embbench.tasks._texts import check_classes, read_texts
 
 
 class ClusteringOptions(FileTaskOptions):
