@@ -139,7 +139,7 @@ def test_suite_file(tmp_path: Path) -> None:
         (["-p", "glove", "-t", "ws353:dataset=nope"], "unknown dataset 'nope'"),
         (
             ["-p", "glove", "-t", "analogy:path=/no/such/file.txt"],
-            "task 'analogy' option 'path': dataset file not found",
+            "task 'analogy' option 'path': dataset file not found: /no/such/file.txt",
         ),
         (["-p", "glove:bad", "-t", "ws353"], "expected key=value, got 'bad'"),
         (["-p", "glove"], "give at least one provider (-p) and one task (-t)"),
