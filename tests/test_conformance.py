@@ -18,8 +18,10 @@ PROVIDERS = {
     "debias": "debias:method=hard",
     "postprocess": "postprocess:method=center",
     "quantize": "quantize:bits=1",
+    "node-onehot": "node-onehot",
+    "spectral": "spectral:dim=4",
 }
-# one dataset per task type, on GloVe 6B (sentence tasks pool its word vectors)
+# one dataset per task type, on GloVe 6B (sentence tasks pool its word vectors); graph tasks on a node provider
 TASKS = {
     "word-similarity": ("mc30", "glove"),
     "analogy": ("msr:restrict_vocab=20000", "glove"),
@@ -33,6 +35,7 @@ TASKS = {
     "pair-classification": ("mrpc", "glove"),
     "reranking": ("trecqa", "glove"),
     "retrieval": ("bbc-retrieval", "glove"),
+    "node-classification": ("karate-factions", "spectral"),
 }
 providers = {name: REGISTRY.make_provider(spec) for name, spec in PROVIDERS.items()}
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from embbench.contract import Context, Provider, Task, TaskOutput
+from embbench.contract import TEXT, Context, Graph, Node, Provider, Task, TaskOutput
 from embbench.errors import SkipTask
 from embbench.plugins import Registry
 from embbench.records.items import scored_rows, take
@@ -111,8 +111,37 @@ def check_provenance(provider: Provider, cache_dir: Path) -> None:
     json.dumps(_fitted(provider, cache_dir).provenance(), default=str)
 
 
+def sample_graph() -> Graph:
+    """A small graph for the node checks: two rings of six nodes joined by one edge, and a node without edges."""
+    ids = tuple(f"n{i}" for i in range(13))
+    edges = [(i, (i + 1) % 6) for i in range(6)] + [(6 + i, 6 + (i + 1) % 6) for i in range(6)] + [(0, 6)]
+    sources, targets = (np.array(side, dtype=np.int64) for side in zip(*edges, strict=True))
+    return Graph("conformance-sample", ids, sources, targets, np.ones(len(edges)))
+
+
+def check_embed_nodes(provider: Provider, cache_dir: Path) -> None:
+    """A node provider fitted on a graph (``fitted_on``) is a new provider; ``embed_nodes`` returns finite float32
+    (n, dim > 0) and a boolean mask, deterministically; a node of another graph is not covered."""
+    data = sample_graph().training_data("all edges")
+    fitted = provider.fitted_on(data, _context(cache_dir))
+    assert isinstance(fitted, Provider), "fitted_on() must return a provider"
+    nodes = sample_graph().nodes()
+    vectors, covered = fitted.embed_nodes(nodes)
+    assert isinstance(vectors, np.ndarray) and vectors.dtype == np.float32, "embed_nodes() vectors must be float32"
+    assert vectors.ndim == 2 and vectors.shape[0] == len(nodes) and vectors.shape[1] > 0, f"shape {vectors.shape}"
+    assert covered.dtype == bool and covered.shape == (len(nodes),), "embed_nodes() coverage must be a boolean mask"
+    assert np.isfinite(vectors).all(), "embed_nodes() returned NaN or inf"
+    assert np.array_equal(fitted.embed_nodes(nodes).vectors, vectors), "embed_nodes() is not deterministic"
+    again = provider.fitted_on(data, _context(cache_dir)).embed_nodes(nodes).vectors
+    assert np.array_equal(again, vectors), "fitted_on() is not deterministic"
+    elsewhere = fitted.embed_nodes([Node("another-graph", node.id) for node in nodes])
+    assert not elsewhere.covered.any(), "a node of another graph must not be covered"
+    json.dumps(fitted.provenance(), default=str)
+
+
 PROVIDER_CHECKS: tuple[Check, ...] = (check_options, check_inputs, check_embed, check_coverage, check_word_vectors,
                                       check_provenance)  # fmt: skip
+NODE_PROVIDER_CHECKS: tuple[Check, ...] = (check_options, check_inputs, check_embed_nodes)
 
 
 def _evaluated(pair: tuple[Task, Provider], cache_dir: Path) -> TaskOutput | None:
@@ -120,6 +149,12 @@ def _evaluated(pair: tuple[Task, Provider], cache_dir: Path) -> TaskOutput | Non
     if not hasattr(task, "_conformance_output"):
         task.load(_context(cache_dir))
         try:
+            if provider.learns_from_task:  # fitted on the task's own training data, as a run fits it
+                data = task.training_data()
+                assert data is not None, (
+                    "a task evaluated by a provider that learns from its data needs training_data()"
+                )
+                provider = provider.fitted_on(data, _context(cache_dir))
             task._conformance_output = task.evaluate(_fitted(provider, cache_dir))  # type: ignore[attr-defined]
         except SkipTask:
             task._conformance_output = None  # type: ignore[attr-defined]
@@ -168,8 +203,9 @@ TASK_CHECKS: tuple[Check, ...] = (check_task_options, check_scores, check_items)
 
 
 def provider_checks(provider: Provider) -> Iterator[tuple[Provider, Check]]:
-    """Every named provider check, paired with the provider."""
-    return ((provider, check) for check in PROVIDER_CHECKS)
+    """Every named provider check of the provider's kind (text, or graph nodes), paired with the provider."""
+    checks = PROVIDER_CHECKS if TEXT in provider.item_kinds else NODE_PROVIDER_CHECKS
+    return ((provider, check) for check in checks)
 
 
 def task_checks(task: Task, provider: Provider) -> Iterator[tuple[tuple[Task, Provider], Check]]:

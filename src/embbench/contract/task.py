@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
+from embbench.contract.items import TEXT, TrainingData
 from embbench.contract.options import Configured, OptionsT
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ FAMILIES = (
     "pair classification",
     "reranking",
     "retrieval",
+    "node classification",
 )
 """The quality families of the built-in tasks, in the order boards show them. A task may declare one of these or
 its own (a board shows it after these); ``bias`` is the family of tasks ranked apart, shown last."""
@@ -90,6 +92,9 @@ class Task(Configured[OptionsT], ABC):
     declare what publishing needs: ``family``, ``paired_test`` and, for a score computed from one item column,
     ``score_column``."""
 
+    item_kind: ClassVar[str] = TEXT
+    """The kind of item the task embeds (``text``, ``node``); a provider that embeds no such item gets a skipped
+    record saying so."""
     main_score: ClassVar[str] = ""
     higher_is_better: ClassVar[bool] = True
     family: str = "other"
@@ -114,6 +119,15 @@ class Task(Configured[OptionsT], ABC):
         """What the task embeds, as a key: two tasks with the same key embed the same texts (the scheduler keeps
         them apart, so one computes the embeddings and the other reuses them). Its dataset, by default."""
         return self.dataset_sha256()
+
+    def training_data(self) -> TrainingData | None:
+        """What a provider that learns from the task's own data is fitted on (its training graph, never its test
+        edges); None when the task has none."""
+        return None
+
+    def items_have_names(self) -> bool:
+        """Whether the loaded task's items (graph nodes) have names, which a text provider can embed instead."""
+        return self.item_kind == TEXT
 
     def load(self, context: Context) -> None:
         """Read and validate the task's data; raises EmbbenchError naming file:line on bad data."""

@@ -1,7 +1,8 @@
-"""Embeddings stored once per (provider identity, text) and shared across tasks and runs.
+"""Embeddings stored once per (provider identity, item) and shared across tasks and runs.
 
-A provider's folder holds shards, each a ``.npz`` of texts' keys (16 bytes of the sha256 of how a text is embedded,
-as a text or a word, and the text), their vectors and their coverage. A request embeds only the texts that no
+A provider's folder holds shards, each a ``.npz`` of items' keys (16 bytes of the sha256 of how an item is embedded,
+as a text, a word or a graph node, and the item: the text, or the node's graph and id), their vectors and their
+coverage. A request embeds only the texts that no
 shard holds yet and adds them as one new shard, so a sentence that two tasks share is embedded once.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from embbench._util.atomic import atomic_write, built_once
-from embbench.contract import Embedded, Provider
+from embbench.contract import NODE, Embedded, Node, Provider, node_keys
 from embbench.errors import warn
 
 MIN_TEXTS = 64  # smaller requests are cheaper to recompute than to look up
@@ -120,6 +121,14 @@ class CachingProvider:
 
     def embed_words(self, words: Sequence[str]) -> Embedded:
         return self._cached("words", words, self._provider.embed_words)
+
+    def embed_nodes(self, nodes: Sequence[Node]) -> Embedded:
+        """A node provider's vectors of nodes, kept by node (graph and id); a text provider's, by their names."""
+        if NODE not in self._provider.item_kinds:
+            return Provider.embed_nodes(self, nodes)  # type: ignore[arg-type]  # names, through embed_with_coverage
+        keys = node_keys(nodes)
+        by_key = dict(zip(keys, nodes, strict=True))
+        return self._cached("nodes", keys, lambda wanted: self._provider.embed_nodes([by_key[k] for k in wanted]))
 
     def _cached(self, kind: str, texts: Sequence[str], compute: Callable[[Sequence[str]], Embedded]) -> Embedded:
         start = time.perf_counter()

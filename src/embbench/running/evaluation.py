@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from embbench.config import Spec
-from embbench.contract import Context, Items, Provider, Task, TaskOutput
+from embbench.contract import NODE, TEXT, Context, Items, Provider, Task, TaskOutput
+from embbench.contract.items import KIND_NAMES
 from embbench.errors import EmbbenchError, SkipTask
 from embbench.records import TOLERANCE
 from embbench.records.environment import environment
@@ -129,24 +130,78 @@ def caught_warnings() -> Iterator[list[str]]:
     texts += dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in raw)
 
 
-def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider, fit: FitDone = NO_FIT,
-                  raise_errors: bool = False) -> Evaluated:  # fmt: skip
+def unfit(provider: Provider, task: Task) -> str | None:
+    """Why the provider cannot embed the task's items (a skipped record's reason), or None when it can: it embeds
+    their kind, or they are graph nodes with names and it embeds text."""
+    kind = task.item_kind
+    if kind in provider.item_kinds or (kind == NODE and TEXT in provider.item_kinds and task.items_have_names()):
+        return None
+    embeds = " and ".join(KIND_NAMES.get(k, k) for k in sorted(provider.item_kinds))
+    unnamed = " without names" if kind == NODE and TEXT in provider.item_kinds else ""
+    return (
+        f"provider '{provider.registered_name}' embeds {embeds}; task '{task.registered_name}' embeds"
+        f" {KIND_NAMES.get(kind, kind)}{unnamed}"
+    )
+
+
+class TaskFits:
+    """A provider that learns from each task's own data (``Provider.learns_from_task``), fitted once per distinct
+    training data (by its sha256) for the tasks of this job, each fit behind an embedding cache folder of its own
+    under the provider's."""
+
+    def __init__(self, provider: Planned, context: Context, embedding_cache: bool) -> None:
+        self.provider, self.context = provider, context
+        self.folder = context.cache_dir / "embeddings" / provider.identity if embedding_cache else None
+        self.fits: dict[str, tuple[CachingProvider, dict[str, Any]]] = {}
+
+    def for_task(self, task: Task) -> tuple[CachingProvider, dict[str, Any], float]:
+        """The provider fitted on the task's training data (behind its cache), what that was, and the seconds
+        this fit took (0 when another task of the job already fitted it)."""
+        data = task.training_data()
+        if data is None:
+            raise SkipTask(f"provider '{self.provider.obj.registered_name}' learns from a task's training data, and"
+                           f" task '{task.registered_name}' has none")  # fmt: skip
+        if data.sha256 in self.fits:
+            return (*self.fits[data.sha256], 0.0)
+        start = time.perf_counter()
+        fitted = self.provider.obj.fitted_on(data, self.context)
+        folder = self.folder / f"trained-{data.sha256[:32]}" if self.folder is not None else None
+        self.fits[data.sha256] = (CachingProvider(fitted, folder), data.provenance())
+        return (*self.fits[data.sha256], time.perf_counter() - start)
+
+
+def evaluate_pair(provider: Planned, task: Planned, embeddings: CachingProvider, fits: TaskFits,
+                  fit: FitDone = NO_FIT, raise_errors: bool = False) -> Evaluated:  # fmt: skip
     """Run one task on one fitted provider (see ``_evaluated``); the warnings raised by the provider's fit and by
     the pair go into the record's ``details["warnings"]``."""
     with caught_warnings() as caught:
-        evaluated = _evaluated(provider, task, embeddings, fit.seconds, raise_errors)
+        evaluated = _evaluated(provider, task, embeddings, fits, fit.seconds, raise_errors)
     notes = [*fit.notes(), *caught]
     if notes:
         evaluated.record.details["warnings"] = notes
     return evaluated
 
 
-def _evaluated(provider: Planned, task: Planned, embeddings: CachingProvider, fit_seconds: float,
+def _evaluated(provider: Planned, task: Planned, embeddings: CachingProvider, fits: TaskFits, fit_seconds: float,
                raise_errors: bool) -> Evaluated:  # fmt: skip
-    """Run one task on one fitted provider (through ``embeddings``, which caches and times its embeddings); an
-    exception becomes an error record unless ``raise_errors``. Every record carries its phase timings: the
-    provider's fit in this run, embedding, scoring (the task's own work) and the interval."""
-    start, embedded_before = time.perf_counter(), embeddings.seconds
+    """Run one task on one fitted provider (through ``embeddings``, which caches and times its embeddings; for a
+    provider that learns from the task's data, through its fit on that data from ``fits``); an exception becomes
+    an error record unless ``raise_errors``, and a provider that cannot embed the task's items a skipped record.
+    Every record carries its phase timings: the provider's fit in this run, embedding, scoring (the task's own
+    work) and the interval."""
+    start = time.perf_counter()
+    reason, fit_error, trained_on = unfit(provider.obj, task.obj), None, None
+    if reason is None and provider.obj.learns_from_task:
+        try:
+            embeddings, trained_on, seconds = fits.for_task(task.obj)
+            fit_seconds += seconds
+        except SkipTask as exc:
+            reason = str(exc)
+        except (Exception, SystemExit) as exc:
+            if raise_errors:
+                raise
+            fit_error = f"provider failed: {error_text(exc)} (while fitting it on the task's training data)"
+    embedded_before = embeddings.seconds
     texts_before, texts_seconds_before = embeddings.texts_embedded, embeddings.texts_seconds
 
     def embedded() -> dict[str, float]:
@@ -173,8 +228,12 @@ def _evaluated(provider: Planned, task: Planned, embeddings: CachingProvider, fi
         return error_record(provider, task, error, seconds=round(time.perf_counter() - start, 3),
                             details=details or {}, timings=timings())  # fmt: skip
 
+    if reason is not None:
+        return skipped(reason)
+    if fit_error is not None:
+        return failed(fit_error)
     try:
-        output = task.obj.evaluate(embeddings)
+        output = task.obj.evaluate(embeddings)  # type: ignore[arg-type]  # the cache stands in for the provider
     except SkipTask as exc:
         return skipped(str(exc), exc.n_items, exc.n_scored)
     except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() fails only its own pairs
@@ -195,7 +254,7 @@ def _evaluated(provider: Planned, task: Planned, embeddings: CachingProvider, fi
             provider, task, status="ok", ci95=ci95, scores=output.scores, tolerance=tolerance(output),
             coverage=output.coverage, n_items=output.n_items, n_scored=output.n_scored,
             seconds=round(time.perf_counter() - start, 3), timings=phases, embedded=embedded(),
-            provenance=provider.obj.provenance(),
+            provenance={**embeddings.provenance(), **({"trained_on": trained_on} if trained_on else {})},
             details=output.details, environment=environment(),
         ),
         output.items,
@@ -249,6 +308,6 @@ def provider_records(
                                details={"warnings": notes} if notes else {})  # fmt: skip
         return
     folder = context.cache_dir / "embeddings" / provider.identity if embedding_cache else None
-    embeddings = CachingProvider(provider.obj, folder)
+    embeddings, fits = CachingProvider(provider.obj, folder), TaskFits(provider, context, embedding_cache)
     for task in tasks:
-        yield evaluate_pair(provider, task, embeddings, fit, raise_errors)
+        yield evaluate_pair(provider, task, embeddings, fits, fit, raise_errors)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embbench._util.scaling import in_safe_range
-from embbench.contract import Embedded, Provider
+from embbench.contract import Embedded, Node, Provider
 from embbench.errors import EmbbenchError, SkipTask
 
 if TYPE_CHECKING:
@@ -105,3 +105,8 @@ def sparse_when_sparse(vectors: np.ndarray) -> np.ndarray | scipy.sparse.csr_mat
     if vectors.size and np.count_nonzero(vectors) < SPARSE_BELOW * vectors.size:
         return scipy.sparse.csr_matrix(vectors)
     return vectors
+
+
+def embed_nodes_checked(provider: Provider, nodes: list[Node]) -> Embedded:
+    """Embeddings of graph nodes and the mask of those the provider could embed, checked (see ``_checked``)."""
+    return _checked(provider.embed_nodes(nodes), [node.id for node in nodes])
