@@ -20,6 +20,7 @@ PROVIDERS = {
     "quantize": "quantize:bits=1",
     "node-onehot": "node-onehot",
     "spectral": "spectral:dim=4",
+    "deepwalk": "deepwalk:dim=8,walks_per_node=2,walk_length=10",
 }
 # one dataset per task type, on GloVe 6B (sentence tasks pool its word vectors); graph tasks on a node provider
 TASKS = {

@@ -5,6 +5,7 @@ located errors."""
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from pathlib import Path
 
@@ -116,3 +117,31 @@ def test_the_bundled_graphs_read_as_their_cards_say(drosophila) -> None:
     graph = read_edges(ROOT / "tasks/graphs/drosophila-left.tsv", "drosophila-left-graph", drosophila.ids_)
     assert len(graph.ids) == 209 and len(graph.sources) == 7425 and graph.weights.min() >= 1
     assert sorted(set(drosophila.labels_)) == ["I", "K", "O", "P"]
+
+
+def test_deepwalks_walks_follow_edges_and_repeat_with_the_seed(drosophila) -> None:
+    """Every step of every compiled walk goes along an edge (either way), each node starts walks_per_node walks, a
+    walk from a node without edges is that node alone, and a seed gives the same walks again."""
+    from embbench.providers._walks import uniform_walks
+
+    adjacency = drosophila.graph_.adjacency()
+    indptr, indices = adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64)
+    walks = uniform_walks(indptr, indices, 3, 12, 7)
+    assert walks.shape == (3 * 209, 12) and list(walks[:209, 0]) == list(range(209))
+    dense = adjacency.toarray() > 0
+    steps = [(a, b) for walk in walks for a, b in itertools.pairwise(walk) if b >= 0]
+    assert steps and all(dense[a, b] for a, b in steps)
+    np.testing.assert_array_equal(uniform_walks(indptr, indices, 3, 12, 7), walks)
+    assert not np.array_equal(uniform_walks(indptr, indices, 3, 12, 8), walks)
+    lonely = uniform_walks(np.array([0, 1, 2, 2]), np.array([1, 0]), 1, 4, 0)  # node 2 has no edge
+    assert list(lonely[2]) == [2, -1, -1, -1]
+
+
+def test_deepwalk_learns_the_cell_types_a_one_hot_baseline_cannot(tmp_path, registry, cache_dir) -> None:
+    records = run(["deepwalk", "node-onehot"], ["drosophila-cell-types"], tmp_path, registry=registry,
+                  cache_dir=cache_dir)  # fmt: skip
+    by = {r.provider_label: r for r in records}
+    assert by["deepwalk"].main_value > 0.75 > 0.55 > by["node-onehot"].main_value
+    assert by["deepwalk"].provenance["walks"] == 10 * 209 and by["deepwalk"].provenance["seed"] == 0
+    again = run(["deepwalk"], ["drosophila-cell-types"], tmp_path / "again", registry=registry, cache_dir=cache_dir)
+    assert again[0].main_value == by["deepwalk"].main_value  # seeded walks and a single-threaded skip-gram
