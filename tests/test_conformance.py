@@ -21,6 +21,7 @@ PROVIDERS = {
     "node-onehot": "node-onehot",
     "spectral": "spectral:dim=4",
     "deepwalk": "deepwalk:dim=8,walks_per_node=2,walk_length=10",
+    "node2vec": "node2vec:dim=8,walks_per_node=2,walk_length=10,p=0.5,q=2",
 }
 # one dataset per task type, on GloVe 6B (sentence tasks pool its word vectors); graph tasks on a node provider
 TASKS = {

@@ -1,9 +1,9 @@
-"""DeepWalk (Perozzi et al. 2014): uniform random walks over each task's training graph, compiled, as the sentences
-of skip-gram word2vec (gensim's, seeded); a node's vector is its word's."""
+"""DeepWalk (Perozzi et al. 2014) and node2vec (Grover & Leskovec 2016): random walks over each task's training
+graph, compiled, as the sentences of skip-gram word2vec (gensim's, seeded); a node's vector is its word's."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import Field
@@ -31,22 +31,35 @@ class WalkOptions(Options):
     workers: int = Field(1, ge=1)
 
 
-class DeepWalk(GraphNodeProvider[WalkOptions]):
+WalkOptionsT = TypeVar("WalkOptionsT", bound=WalkOptions)
+
+
+class Node2VecOptions(WalkOptions):
+    """node2vec's return parameter ``p`` (1/p: the weight of going back) and in-out parameter ``q`` (1/q: the weight
+    of moving away from the previous node)."""
+
+    p: float = Field(1.0, gt=0)
+    q: float = Field(1.0, gt=0)
+
+
+class WalkTrained(GraphNodeProvider[WalkOptionsT]):
     """Walks over the graph's edges both ways (unweighted); a node without edges is in no walk but its own and is
     not covered."""
 
-    name = "deepwalk"
-    description = "DeepWalk: uniform random walks (compiled) as skip-gram word2vec sentences (graph nodes)"
+    def bias(self) -> tuple[float, float]:
+        """The walks' (p, q): (1, 1) draws uniform walks."""
+        return 1.0, 1.0
 
     def learn(self, graph: Graph) -> tuple[FittedNodes, dict[str, Any]]:
         from gensim.models import Word2Vec
 
-        from embbench.providers._walks import uniform_walks
+        from embbench.providers._walks import random_walks
 
         options = self.options
         adjacency = graph.adjacency()
-        walks = uniform_walks(adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64),
-                              options.walks_per_node, options.walk_length, options.seed)  # fmt: skip
+        adjacency.sort_indices()
+        walks = random_walks(adjacency.indptr.astype(np.int64), adjacency.indices.astype(np.int64),
+                             options.walks_per_node, options.walk_length, *self.bias(), options.seed)  # fmt: skip
         ids = np.array(graph.ids, dtype=object)
         sentences = [list(ids[walk[walk >= 0]]) for walk in walks]
         model = Word2Vec(sentences=sentences, vector_size=options.dim, window=options.window, min_count=1, sg=1,
@@ -61,6 +74,24 @@ class DeepWalk(GraphNodeProvider[WalkOptions]):
         return FittedNodes(graph.name, graph.ids, vectors, degrees > 0), facts
 
 
+class DeepWalk(WalkTrained[WalkOptions]):
+    """DeepWalk: uniform random walks."""
+
+    name = "deepwalk"
+    description = "DeepWalk: uniform random walks (compiled) as skip-gram word2vec sentences (graph nodes)"
+
+
+class Node2Vec(WalkTrained[Node2VecOptions]):
+    """node2vec: second-order walks biased by ``p`` and ``q``, drawn exactly by rejection."""
+
+    name = "node2vec"
+    description = "node2vec: second-order random walks (p, q; compiled) as skip-gram word2vec sentences (graph nodes)"
+
+    def bias(self) -> tuple[float, float]:
+        return self.options.p, self.options.q
+
+
 @hookimpl
 def register_providers(register: Register) -> None:
     register(DeepWalk)
+    register(Node2Vec)
