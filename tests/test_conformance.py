@@ -38,6 +38,7 @@ TASKS = {
     "reranking": ("trecqa", "glove"),
     "retrieval": ("bbc-retrieval", "glove"),
     "node-classification": ("karate-factions", "spectral"),
+    "link-prediction": ("drosophila-links", "spectral"),
 }
 providers = {name: REGISTRY.make_provider(spec) for name, spec in PROVIDERS.items()}
 

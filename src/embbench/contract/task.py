@@ -67,6 +67,7 @@ FAMILIES = (
     "reranking",
     "retrieval",
     "node classification",
+    "link prediction",
 )
 """The quality families of the built-in tasks, in the order boards show them. A task may declare one of these or
 its own (a board shows it after these); ``bias`` is the family of tasks ranked apart, shown last."""
