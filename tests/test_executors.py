@@ -8,6 +8,7 @@ from typing import ClassVar
 import pytest
 
 from embbench import Context, run
+from embbench.config import parse_spec
 from embbench.hookspecs import hookimpl
 from embbench.plugins import Registry
 
@@ -114,10 +115,12 @@ def test_a_worker_keeps_its_last_provider_for_the_next_job(monkeypatch, cache_di
     monkeypatch.setattr(executors, "_FITTED", {})
 
     def job(provider: str, task: str) -> dict:
-        ((data, _),) = executors.provider_job(provider, provider, [executors.TaskRef(task, task)], str(cache_dir), {})
+        provider_spec, task_spec = parse_spec(provider), parse_spec(task)
+        ((data, _),) = executors.provider_job(provider_spec, provider, [executors.TaskRef(task_spec, task)],
+                                              str(cache_dir), {})  # fmt: skip
         return data
 
-    executors.fit_job("glove", str(cache_dir))
+    executors.fit_job(parse_spec("glove"), str(cache_dir))
     first = [job("glove", task) for task in ("mc30", "rg65", "mc30")]
     assert len(loads) == 1 and first[0]["status"] == "ok" and first[0]["scores"] == first[2]["scores"]
     job("onehot:max_vocab=3000", "mc30")
