@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,7 +48,10 @@ def _figure(width: float, height: float) -> Iterator[Any]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE), warnings.catch_warnings():
+        # text stays text in the SVG, drawn by the browser's fonts: a glyph DejaVu Sans lacks (an emoji in a label)
+        # only makes its label's measured box approximate, so matplotlib's warning about it is not shown
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         figure = Figure(figsize=(width, height), dpi=72)  # 1 point = 1 pixel: sizes measured as the page draws them
         FigureCanvasAgg(figure)
         yield figure
